@@ -1,0 +1,117 @@
+"""Persistence activities: the run's projection rows and its checkpoints.
+
+Each is an idempotent upsert keyed by run id or checkpoint id, so a retry (or a replayed local
+activity after a worker crash) writes the same thing twice harmlessly.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from temporalio import activity
+
+from activities.messages import (
+    FinishRun,
+    PendingWrite,
+    SaveCheckpoint,
+    SaveWrites,
+    StartRun,
+    StoredCheckpoint,
+    dump_typed,
+    load_typed,
+)
+from activities.storage import Database, RunRow
+from activities.storage import queries
+from activities.storage.tables import utcnow
+from activities.wire import jsonable
+from workflows.status import thread_status_after_run
+
+log = logging.getLogger(__name__)
+
+
+def _config(thread_id: str, checkpoint_ns: str, checkpoint_id: str | None) -> dict[str, Any]:
+    configurable: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns}
+    if checkpoint_id:
+        configurable["checkpoint_id"] = checkpoint_id
+    return {"configurable": configurable}
+
+
+class PersistenceActivities:
+    """Activities that write the read model and the checkpoint store; they own the database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @activity.defn
+    async def start_run(self, start: StartRun) -> StoredCheckpoint | None:
+        """Mark the run running and its thread busy; return the checkpoint the run starts from."""
+        async with self.db.session() as session:
+            await queries.insert_run_if_missing(
+                session,
+                RunRow(
+                    run_id=start.run_id,
+                    thread_id=start.thread_id,
+                    assistant_id=start.assistant_id,
+                    status="running",
+                    meta=start.metadata,
+                    kwargs=start.kwargs,
+                    multitask_strategy=start.multitask_strategy,
+                ),
+            )
+            await queries.set_run_status(session, start.run_id, "running")
+            await queries.mark_thread_busy(session, start.thread_id, start.graph_id, start.assistant_id)
+        assert self.db.checkpointer is not None
+        found = await self.db.checkpointer.aget_tuple(_config(start.thread_id, "", start.checkpoint_id))
+        if found is None:
+            return None
+        parent = (found.parent_config or {}).get("configurable", {}).get("checkpoint_id")
+        return StoredCheckpoint(
+            checkpoint_id=found.checkpoint["id"],
+            checkpoint=dump_typed(found.checkpoint),
+            metadata=dump_typed(found.metadata),
+            parent_checkpoint_id=parent,
+            pending_writes=[PendingWrite(t, c, dump_typed(v)) for t, c, v in found.pending_writes or []],
+        )
+
+    @activity.defn
+    async def save_checkpoint(self, save: SaveCheckpoint) -> None:
+        """Persist one checkpoint (same id, same content on a retry)."""
+        assert self.db.checkpointer is not None
+        await self.db.checkpointer.aput(
+            _config(save.thread_id, save.checkpoint_ns, save.parent_checkpoint_id),
+            load_typed(save.checkpoint),
+            load_typed(save.metadata),
+            save.new_versions,
+        )
+
+    @activity.defn
+    async def save_writes(self, save: SaveWrites) -> None:
+        """Persist the writes of one task against its checkpoint."""
+        assert self.db.checkpointer is not None
+        await self.db.checkpointer.aput_writes(
+            _config(save.thread_id, save.checkpoint_ns, save.checkpoint_id),
+            [(channel, load_typed(value)) for channel, value in save.writes],
+            save.task_id,
+            save.task_path,
+        )
+
+    @activity.defn
+    async def finish_run(self, finish: FinishRun) -> None:
+        """Record the run's outcome and the thread's resulting status and values."""
+        async with self.db.session() as session:
+            await queries.set_run_status(session, finish.run_id, finish.status)
+            thread = await queries.get_thread(session, finish.thread_id)
+            if thread is None:
+                return
+            others = await queries.has_other_active_runs(session, finish.thread_id, finish.run_id)
+            now = utcnow()
+            thread.status = thread_status_after_run(finish.status, bool(finish.interrupts), others)
+            if finish.values is not None:
+                thread.values = jsonable(finish.values)
+                thread.state_updated_at = now
+            thread.interrupts = finish.interrupts or {}
+            thread.error = finish.error
+            thread.updated_at = now
+            session.add(thread)
+        log.info("run %s on thread %s finished: %s", finish.run_id, finish.thread_id, finish.status)

@@ -1,0 +1,61 @@
+"""Settings for the API, the worker and the dev supervisor (environment variables, official names)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workflows.types import TASK_QUEUE
+
+_BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "agents" / "langgraph.json"
+
+
+def default_config_path() -> Path:
+    """`./langgraph.json` when the working directory has one, else the bundled default project."""
+    local = Path.cwd() / "langgraph.json"
+    return local if local.is_file() else _BUNDLED_CONFIG
+
+
+class Settings(BaseSettings):
+    """One place for every knob; built by `get_settings()` or by tests, never at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    langgraph_config: Path = Field(default_factory=default_config_path)
+    data_dir: Path = Path(".agent-server")
+    # Empty means the SQLite file `<data_dir>/agent-server.db`.
+    database_uri: str = ""
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = TASK_QUEUE
+    # Concurrent graph steps (activities) per worker; runs themselves are not limited by it.
+    n_jobs_per_worker: int = 100
+    # A run that takes longer than this ends with status `timeout`.
+    bg_job_timeout_secs: float = 3600.0
+    node_timeout_secs: float = 600.0
+    node_heartbeat_timeout_secs: float = 10.0
+    node_max_attempts: int = 5
+    # How long a thread's admission workflow stays open after its last run.
+    thread_idle_secs: float = 5.0
+
+    @property
+    def database_url(self) -> str:
+        """The database URI, defaulting to a SQLite file in the data dir."""
+        if self.database_uri:
+            return self.database_uri
+        return f"sqlite:///{(self.data_dir / 'agent-server.db').resolve()}"
+
+    @property
+    def run_timeout(self) -> timedelta:
+        """Execution timeout of a run workflow."""
+        return timedelta(seconds=self.bg_job_timeout_secs)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, built once per process."""
+    return Settings()

@@ -1,0 +1,6 @@
+"""The read model and the checkpoint store. Imports neither FastAPI nor Temporal."""
+
+from activities.storage.database import Database
+from activities.storage.tables import AssistantRow, RunRow, ThreadRow
+
+__all__ = ["AssistantRow", "Database", "RunRow", "ThreadRow"]

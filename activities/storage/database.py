@@ -1,0 +1,122 @@
+"""One object that owns the SQLModel engine and LangGraph's checkpointer for a database URI."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+log = logging.getLogger(__name__)
+
+
+def _is_sqlite(uri: str) -> bool:
+    return uri.startswith("sqlite")
+
+
+def _sqlalchemy_url(uri: str) -> str:
+    if _is_sqlite(uri):
+        return "sqlite+aiosqlite://" + uri.split("://", 1)[1]
+    scheme, rest = uri.split("://", 1)
+    return "postgresql+psycopg://" + rest if scheme in ("postgres", "postgresql") else uri
+
+
+def _sqlite_path(uri: str) -> Path:
+    # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells them.
+    return Path(uri.split(":///", 1)[1])
+
+
+class Database:
+    """The SQL engine for our tables plus the LangGraph checkpointer on the same database."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.is_sqlite = _is_sqlite(uri)
+        self.engine: AsyncEngine | None = None
+        self.checkpointer: BaseCheckpointSaver[str] | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._closers: list[Any] = []
+        # Tables are created by whichever process opens the database first; serialize the setup.
+        self._setup_lock = asyncio.Lock()
+
+    async def open(self) -> "Database":
+        """Connect, create our tables and LangGraph's tables if missing."""
+        if self.is_sqlite:
+            path = _sqlite_path(self.uri)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(_sqlalchemy_url(self.uri), connect_args={"timeout": 30})
+
+            @event.listens_for(engine.sync_engine, "connect")
+            def _pragmas(conn: Any, _record: Any) -> None:
+                cur = conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+
+            self.engine = engine
+            self.checkpointer = await self._open_sqlite_checkpointer(path)
+        else:
+            self.engine = create_async_engine(_sqlalchemy_url(self.uri), pool_size=10, max_overflow=20)
+            self.checkpointer = await self._open_postgres_checkpointer()
+        async with self._setup_lock:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(SQLModel.metadata.create_all)
+            await self.checkpointer.setup()  # type: ignore[attr-defined]
+        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        return self
+
+    async def _open_sqlite_checkpointer(self, path: Path) -> BaseCheckpointSaver[str]:
+        import aiosqlite
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        conn = await aiosqlite.connect(str(path), timeout=30)
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA busy_timeout=30000")
+        self._closers.append(conn.close)
+        return AsyncSqliteSaver(conn)
+
+    async def _open_postgres_checkpointer(self) -> BaseCheckpointSaver[str]:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
+
+        conninfo = "postgresql://" + self.uri.split("://", 1)[1]
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=10,
+            open=False,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        )
+        await pool.open()
+        self._closers.append(pool.close)
+        return AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session that commits on success and rolls back on error."""
+        assert self._sessions is not None, "Database.open() was not awaited"
+        async with self._sessions() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def close(self) -> None:
+        """Close the checkpointer's connections and the engine."""
+        for close in reversed(self._closers):
+            await close()
+        self._closers.clear()
+        if self.engine is not None:
+            await self.engine.dispose()

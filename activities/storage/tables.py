@@ -1,0 +1,73 @@
+"""SQLModel tables for what the API lists and searches (LangGraph's own tables hold checkpoints)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+# JSONB on PostgreSQL (containment queries), JSON text on SQLite.
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """Aware UTC now; every stored timestamp goes through here."""
+    return datetime.now(timezone.utc)
+
+
+def _json(nullable: bool = False, name: str | None = None) -> Any:
+    if name is None:
+        return Field(default=None, sa_type=JsonType, nullable=nullable)
+    return Field(default=None, sa_column=Column(name, JsonType, nullable=nullable))
+
+
+def _ts() -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+
+
+class AssistantRow(SQLModel, table=True):
+    __tablename__ = "assistants"
+
+    assistant_id: str = Field(primary_key=True, sa_type=String(64))
+    graph_id: str = Field(index=True)
+    name: str
+    description: str | None = None
+    config: dict[str, Any] = _json()
+    context: dict[str, Any] = _json()
+    # `metadata` is reserved by SQLModel; the column keeps the official name.
+    meta: dict[str, Any] = _json(name="metadata")
+    version: int = 1
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ThreadRow(SQLModel, table=True):
+    __tablename__ = "threads"
+
+    thread_id: str = Field(primary_key=True, sa_type=String(64))
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    state_updated_at: datetime = _ts()
+    meta: dict[str, Any] = _json(name="metadata")
+    config: dict[str, Any] = _json()
+    status: str = Field(default="idle", index=True)
+    values: dict[str, Any] | None = _json(nullable=True)
+    interrupts: dict[str, Any] | None = _json(nullable=True)
+    error: dict[str, Any] | None = _json(nullable=True)
+
+
+class RunRow(SQLModel, table=True):
+    __tablename__ = "runs"
+
+    run_id: str = Field(primary_key=True, sa_type=String(64))
+    thread_id: str = Field(index=True, sa_type=String(64))
+    assistant_id: str
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    status: str = Field(default="pending", index=True)
+    meta: dict[str, Any] = _json(name="metadata")
+    kwargs: dict[str, Any] = _json()
+    multitask_strategy: str = "enqueue"

@@ -1,0 +1,100 @@
+"""Turn LangGraph values and state snapshots into the JSON the official server sends.
+
+Pure functions (no FastAPI, no Temporal): the API uses them for responses, the activities for the
+searchable `values` column, the run workflow for its live `state` query.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-compatible copy of `value`, with LangChain messages as the official server writes them."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, BaseModel):
+        return jsonable(value.model_dump())
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (UUID, Enum)):
+        return str(value.value if isinstance(value, Enum) else value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if hasattr(value, "_asdict"):
+        return jsonable(value._asdict())
+    return str(value)
+
+
+def interrupt_to_wire(interrupt: Any) -> dict[str, Any]:
+    return {"value": jsonable(getattr(interrupt, "value", None)), "id": getattr(interrupt, "id", None)}
+
+
+def _checkpoint_config(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not config:
+        return None
+    conf = config.get("configurable", {})
+    if not conf.get("checkpoint_id"):
+        return None
+    return {
+        "thread_id": conf.get("thread_id"),
+        "checkpoint_ns": conf.get("checkpoint_ns", ""),
+        "checkpoint_id": conf.get("checkpoint_id"),
+        "checkpoint_map": conf.get("checkpoint_map"),
+    }
+
+
+def snapshot_to_wire(snapshot: Any) -> dict[str, Any]:
+    """A LangGraph `StateSnapshot` as the official `ThreadState`."""
+    tasks = []
+    for task in snapshot.tasks or ():
+        tasks.append(
+            {
+                "id": task.id,
+                "name": task.name,
+                "path": jsonable(getattr(task, "path", ())),
+                "error": None if task.error is None else repr(task.error),
+                "interrupts": [interrupt_to_wire(i) for i in task.interrupts or ()],
+                "checkpoint": _checkpoint_config(task.state) if isinstance(task.state, Mapping) else None,
+                "state": snapshot_to_wire(task.state) if task.state is not None and not isinstance(task.state, Mapping) else None,
+                "result": jsonable(getattr(task, "result", None)),
+            }
+        )
+    return {
+        "values": jsonable(snapshot.values),
+        "next": list(snapshot.next or ()),
+        "tasks": tasks,
+        "checkpoint": _checkpoint_config(snapshot.config),
+        "metadata": jsonable(snapshot.metadata or {}),
+        "created_at": snapshot.created_at,
+        "parent_checkpoint": _checkpoint_config(snapshot.parent_config),
+        "interrupts": [interrupt_to_wire(i) for i in getattr(snapshot, "interrupts", ()) or ()],
+    }
+
+
+def empty_state() -> dict[str, Any]:
+    """The state of a thread that has no checkpoint yet."""
+    return {
+        "values": {},
+        "next": [],
+        "tasks": [],
+        "checkpoint": None,
+        "metadata": {},
+        "created_at": None,
+        "parent_checkpoint": None,
+        "interrupts": [],
+    }

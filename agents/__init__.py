@@ -1,0 +1,1 @@
+"""The bundled default project: a ReAct `agent` graph that works offline."""

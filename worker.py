@@ -1,0 +1,119 @@
+"""The worker: runs thread and run workflows, graph nodes and persistence activities.
+
+Start it with `agent-server worker` (or `python worker.py`); run as many replicas as you like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.langgraph import LangGraphPlugin
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.converter import data_converter
+from activities.graphs import NodeDefaults, langgraph_plugin_graphs, load_graphs
+from activities.heartbeat import HeartbeatInterceptor
+from activities.persistence import PersistenceActivities
+from activities.settings import Settings, get_settings
+from activities.storage import Database
+from workflows import determinism
+from workflows.run import RunWorkflow
+from workflows.thread import ThreadWorkflow
+
+log = logging.getLogger("agent_server.worker")
+
+# Our own modules are deterministic or only used through activities: no need to re-import per run.
+PASSTHROUGH_MODULES = ("activities", "workflows.determinism", "workflows.types", "agents")
+
+
+def node_defaults(settings: Settings) -> NodeDefaults:
+    """Activity options every graph node gets unless its metadata overrides them."""
+    return NodeDefaults(
+        start_to_close=timedelta(seconds=settings.node_timeout_secs),
+        heartbeat=timedelta(seconds=settings.node_heartbeat_timeout_secs),
+        max_attempts=settings.node_max_attempts,
+    )
+
+
+async def connect(settings: Settings) -> Client:
+    """A Temporal client with the LangChain-aware data converter."""
+    return await Client.connect(
+        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter()
+    )
+
+
+def build_worker(client: Client, settings: Settings, db: Database, graph_plugin: LangGraphPlugin) -> Worker:
+    """A worker for the thread and run workflows, the graph nodes and the persistence activities."""
+    determinism.install()
+    persistence = PersistenceActivities(db)
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[ThreadWorkflow, RunWorkflow],
+        activities=[
+            persistence.start_run,
+            persistence.save_checkpoint,
+            persistence.save_writes,
+            persistence.finish_run,
+        ],
+        plugins=[graph_plugin],
+        interceptors=[HeartbeatInterceptor()],
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+        ),
+        max_concurrent_activities=settings.n_jobs_per_worker,
+        max_concurrent_local_activities=settings.n_jobs_per_worker,
+        # A crashed worker's sticky queue is abandoned after 1 s instead of 5 (temporal-facts §8).
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=1),
+        graceful_shutdown_timeout=timedelta(seconds=5),
+    )
+
+
+def graph_plugin(settings: Settings) -> LangGraphPlugin:
+    """The LangGraph plugin with the project's graphs prepared to run nodes as activities."""
+    defaults = node_defaults(settings)
+    graphs = load_graphs(settings.langgraph_config)
+    return LangGraphPlugin(
+        graphs=langgraph_plugin_graphs(graphs, defaults),
+        default_activity_options=defaults.activity_options(),
+    )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run one worker until `stop` is set (or SIGINT/SIGTERM)."""
+    stop = stop or asyncio.Event()
+    db = await Database(settings.database_url).open()
+    try:
+        client = await connect(settings)
+        worker = build_worker(client, settings, db, graph_plugin(settings))
+        async with worker:
+            log.info("worker polling task queue %r on %s", settings.task_queue, settings.temporal_address)
+            await stop.wait()
+    finally:
+        await db.close()
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> None:
+    """Entry point of `python worker.py` and `agent-server worker`."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = settings or get_settings()
+
+    async def _main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(_main())
+
+
+if __name__ == "__main__":
+    main()

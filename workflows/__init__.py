@@ -1,0 +1,1 @@
+"""Temporal workflows: the per-thread admission workflow and the per-run workflow."""

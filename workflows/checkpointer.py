@@ -1,0 +1,178 @@
+"""The checkpointer a run's graph uses inside its workflow.
+
+It keeps the checkpoints of the current run in memory (so the live `state` query needs no I/O) and
+writes each checkpoint and each task's writes through a local activity before LangGraph moves on,
+so a checkpoint is durable in the database by the time the next step starts. Channel versions
+come from `workflow.random()`, and checkpoint ids from the run's deterministic id source, so a
+replay after a worker crash rebuilds exactly the chain that is already stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from langgraph.checkpoint.base import (
+        BaseCheckpointSaver,
+        ChannelVersions,
+        Checkpoint,
+        CheckpointMetadata,
+        CheckpointTuple,
+    )
+    from langchain_core.runnables import RunnableConfig
+
+    from activities.messages import SaveCheckpoint, SaveWrites, StoredCheckpoint, dump_typed, load_typed
+    from activities.persistence import PersistenceActivities
+
+_PERSIST_TIMEOUT = timedelta(seconds=30)
+
+
+def _conf(config: RunnableConfig) -> dict[str, Any]:
+    return dict(config.get("configurable") or {})
+
+
+class WorkflowCheckpointer(BaseCheckpointSaver[str]):
+    """A write-through, in-memory saver for one thread, persisting via local activities."""
+
+    def __init__(self, thread_id: str) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self._tuples: dict[tuple[str, str], CheckpointTuple] = {}
+        self._latest: dict[str, str] = {}
+
+    def seed(self, stored: StoredCheckpoint) -> None:
+        """Start from a checkpoint read from the store."""
+        config: RunnableConfig = {
+            "configurable": {"thread_id": self.thread_id, "checkpoint_ns": "", "checkpoint_id": stored.checkpoint_id}
+        }
+        parent: RunnableConfig | None = None
+        if stored.parent_checkpoint_id:
+            parent = {
+                "configurable": {
+                    "thread_id": self.thread_id,
+                    "checkpoint_ns": "",
+                    "checkpoint_id": stored.parent_checkpoint_id,
+                }
+            }
+        self._tuples[("", stored.checkpoint_id)] = CheckpointTuple(
+            config=config,
+            checkpoint=load_typed(stored.checkpoint),
+            metadata=load_typed(stored.metadata),
+            parent_config=parent,
+            pending_writes=[(w.task_id, w.channel, load_typed(w.value)) for w in stored.pending_writes],
+        )
+        self._latest[""] = stored.checkpoint_id
+
+    @property
+    def latest(self) -> CheckpointTuple | None:
+        """The newest checkpoint of the root graph in this run."""
+        checkpoint_id = self._latest.get("")
+        return None if checkpoint_id is None else self._tuples.get(("", checkpoint_id))
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        conf = _conf(config)
+        ns = conf.get("checkpoint_ns", "")
+        checkpoint_id = conf.get("checkpoint_id") or self._latest.get(ns)
+        if checkpoint_id is None:
+            return None
+        return self._tuples.get((ns, checkpoint_id))
+
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        ns = _conf(config or {}).get("checkpoint_ns", "")
+        items = sorted((t for (n, _), t in self._tuples.items() if n == ns), key=lambda t: t.checkpoint["id"], reverse=True)
+        for item in items[:limit] if limit else items:
+            yield item
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        conf = _conf(config)
+        ns = conf.get("checkpoint_ns", "")
+        parent_id = conf.get("checkpoint_id")
+        new_config: RunnableConfig = {
+            "configurable": {"thread_id": self.thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}
+        }
+        parent_config: RunnableConfig | None = None
+        if parent_id:
+            parent_config = {
+                "configurable": {"thread_id": self.thread_id, "checkpoint_ns": ns, "checkpoint_id": parent_id}
+            }
+        self._tuples[(ns, checkpoint["id"])] = CheckpointTuple(new_config, checkpoint, metadata, parent_config, [])
+        self._latest[ns] = checkpoint["id"]
+        await workflow.execute_local_activity_method(
+            PersistenceActivities.save_checkpoint,
+            SaveCheckpoint(
+                thread_id=self.thread_id,
+                checkpoint_ns=ns,
+                checkpoint_id=checkpoint["id"],
+                parent_checkpoint_id=parent_id,
+                checkpoint=dump_typed(checkpoint),
+                metadata=dump_typed(metadata),
+                new_versions=dict(new_versions),
+            ),
+            start_to_close_timeout=_PERSIST_TIMEOUT,
+        )
+        return new_config
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        conf = _conf(config)
+        ns = conf.get("checkpoint_ns", "")
+        checkpoint_id = conf["checkpoint_id"]
+        current = self._tuples.get((ns, checkpoint_id))
+        if current is not None:
+            kept = [w for w in current.pending_writes or [] if w[0] != task_id]
+            new = [(task_id, channel, value) for channel, value in writes]
+            self._tuples[(ns, checkpoint_id)] = current._replace(pending_writes=kept + new)
+        await workflow.execute_local_activity_method(
+            PersistenceActivities.save_writes,
+            SaveWrites(
+                thread_id=self.thread_id,
+                checkpoint_ns=ns,
+                checkpoint_id=checkpoint_id,
+                task_id=task_id,
+                task_path=task_path,
+                writes=[(channel, dump_typed(value)) for channel, value in writes],
+            ),
+            start_to_close_timeout=_PERSIST_TIMEOUT,
+        )
+
+    def get_next_version(self, current: str | None, channel: None) -> str:
+        # The store's own format ("<counter>.<random>"), with the random part from the workflow.
+        if current is None:
+            current_v = 0
+        elif isinstance(current, int):
+            current_v = current
+        else:
+            current_v = int(str(current).split(".")[0])
+        return f"{current_v + 1:032}.{workflow.random().random():016}"
+
+    # LangGraph inside a workflow only uses the async interface.
+    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        raise NotImplementedError("use aget_tuple inside workflows")
+
+    def put(self, *args: Any, **kwargs: Any) -> RunnableConfig:
+        raise NotImplementedError("use aput inside workflows")
+
+    def put_writes(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("use aput_writes inside workflows")

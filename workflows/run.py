@@ -1,0 +1,145 @@
+"""RunWorkflow: one workflow per run (`run-{run_id}`). It orchestrates only; activities do the I/O."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from langgraph.types import Command
+    from temporalio.langgraph import graph as registered_graph
+
+    from activities.messages import FinishRun, StartRun
+    from activities.persistence import PersistenceActivities
+    from activities.wire import interrupt_to_wire, snapshot_to_wire
+    from workflows.checkpointer import WorkflowCheckpointer
+    from workflows.determinism import IdSource, deterministic_ids
+    from workflows.types import RunInput, RunResult
+
+_BOOKKEEPING_TIMEOUT = timedelta(seconds=30)
+RECURSION_LIMIT = 25
+
+
+def _error_payload(exc: BaseException) -> dict[str, str]:
+    """The official `{"error": <type>, "message": ...}`, unwrapping Temporal's activity errors."""
+    cause: BaseException = exc
+    while getattr(cause, "cause", None) is not None:
+        cause = cause.cause  # type: ignore[assignment]
+    kind = getattr(cause, "type", None) or type(cause).__name__
+    message = getattr(cause, "message", None) or str(cause)
+    return {"error": str(kind), "message": str(message)}
+
+
+def _graph_input(run: RunInput) -> Any:
+    if run.command is not None:
+        command = dict(run.command)
+        return Command(
+            resume=command.get("resume"),
+            update=command.get("update"),
+            goto=command.get("goto") or (),
+        )
+    return run.input
+
+
+@workflow.defn
+class RunWorkflow:
+    """Runs one graph invocation on a thread, checkpointing each step through activities."""
+
+    @workflow.init
+    def __init__(self, run: RunInput) -> None:
+        self._run = run
+        self._begun = not run.wait_for_turn
+        self._status = "pending"
+        self._saver = WorkflowCheckpointer(run.thread_id)
+        self._app: Any = None
+        self._config: dict[str, Any] = {}
+
+    @workflow.signal
+    def begin(self) -> None:
+        """The thread's previous run has ended: this queued run may start."""
+        self._begun = True
+
+    @workflow.query
+    def progress(self) -> dict[str, Any]:
+        """The run's status as the workflow sees it, and the latest checkpoint id."""
+        latest = self._saver.latest
+        return {"status": self._status, "checkpoint_id": latest.checkpoint["id"] if latest else None}
+
+    @workflow.query
+    async def state(self) -> dict[str, Any] | None:
+        """The thread's current state (the official `ThreadState`) while the run is live."""
+        if self._app is None or self._saver.latest is None:
+            return None
+        return snapshot_to_wire(await self._app.aget_state(self._config))
+
+    @workflow.run
+    async def run(self, run: RunInput) -> RunResult:
+        await workflow.wait_condition(lambda: self._begun)
+        stored = await workflow.execute_local_activity_method(
+            PersistenceActivities.start_run,
+            StartRun(
+                run_id=run.run_id,
+                thread_id=run.thread_id,
+                assistant_id=run.assistant_id,
+                graph_id=run.graph_id,
+                checkpoint_id=run.checkpoint_id,
+                kwargs=run.kwargs,
+                metadata=run.metadata,
+                multitask_strategy=run.multitask_strategy,
+            ),
+            start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
+        )
+        self._status = "running"
+        rng = workflow.random()
+        ids = IdSource(now_100ns=lambda: int(workflow.now().timestamp() * 10_000_000), randbits=rng.getrandbits)
+        if stored is not None:
+            self._saver.seed(stored)
+            ids.observe(stored.checkpoint_id)
+
+        self._app = registered_graph(run.graph_id).compile(
+            checkpointer=self._saver,
+            interrupt_before=run.interrupt_before,
+            interrupt_after=run.interrupt_after,
+        )
+        configurable = {**run.config.get("configurable", {}), "thread_id": run.thread_id, "checkpoint_ns": ""}
+        if run.checkpoint_id:
+            configurable["checkpoint_id"] = run.checkpoint_id
+        self._config = {
+            **run.config,
+            "configurable": configurable,
+            "metadata": {**run.config.get("metadata", {}), **run.metadata},
+            "recursion_limit": run.config.get("recursion_limit", RECURSION_LIMIT),
+        }
+
+        status, error, output = "success", None, None
+        try:
+            with deterministic_ids(ids):
+                output = await self._app.ainvoke(
+                    _graph_input(run), self._config, context=run.context or None, durability="sync"
+                )
+        except asyncio.CancelledError:
+            await self._finish(run, "interrupted", error=None)
+            raise
+        except Exception as exc:  # a node failed after its retries, or the graph is invalid
+            status, error = "error", _error_payload(exc)
+            workflow.logger.warning("run %s failed: %s", run.run_id, error, exc_info=True)
+
+        snapshot = await self._app.aget_state(self._config)
+        values = snapshot.values if self._saver.latest is not None else output
+        interrupts = {t.id: [interrupt_to_wire(i) for i in t.interrupts] for t in snapshot.tasks if t.interrupts}
+        await self._finish(run, status, values=values, interrupts=interrupts, error=error)
+        if error is not None:
+            raise ApplicationError(error["message"], error, type=error["error"], non_retryable=True)
+        return RunResult(status=status, values=values)
+
+    async def _finish(self, run: RunInput, status: str, **outcome: Any) -> None:
+        self._status = status
+        await workflow.execute_local_activity_method(
+            PersistenceActivities.finish_run,
+            FinishRun(run_id=run.run_id, thread_id=run.thread_id, status=status, **outcome),
+            start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
+        )

@@ -1,0 +1,125 @@
+"""ThreadWorkflow (`thread-{thread_id}`): the thread's single writer for admission decisions.
+
+Every create request is an update-with-start on this workflow. Temporal serializes the updates, so
+concurrent requests from any number of API processes cannot race: the multitask strategy is
+applied here, each accepted run is started as its own child workflow (`run-{run_id}`), and runs
+execute one at a time in submission order. The workflow closes after a short idle period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.run import RunWorkflow
+    from workflows.types import Admission, RunResult, SubmitRun, run_workflow_id
+
+THREAD_BUSY_MESSAGE = (
+    "Thread is already running a task. Wait for it to finish or choose a different multitask strategy."
+)
+THREAD_BUSY_ERROR = "ThreadBusy"
+
+
+@dataclass(frozen=True)
+class ThreadInput:
+    """Admission settings for one thread, fixed by the API that started it."""
+
+    thread_id: str
+    idle_seconds: float = 5.0
+    run_timeout_seconds: float = 3600.0
+
+
+@dataclass
+class _Ticket:
+    run_id: str
+    queued: bool
+    handle: ChildWorkflowHandle[Any, RunResult] | None = None
+
+
+def _search_attributes(values: dict[str, str]) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [SearchAttributePair(SearchAttributeKey.for_keyword(k), v) for k, v in values.items()]
+    )
+
+
+@workflow.defn
+class ThreadWorkflow:
+    """Admits runs to one thread and runs them in order."""
+
+    @workflow.init
+    def __init__(self, input: ThreadInput) -> None:
+        self._input = input
+        self._queue: deque[_Ticket] = deque()
+        self._active: _Ticket | None = None
+
+    def _busy(self) -> bool:
+        return self._active is not None or bool(self._queue)
+
+    @workflow.query
+    def queue(self) -> list[str]:
+        """Run ids admitted and not yet finished, the active one first."""
+        active = [self._active.run_id] if self._active else []
+        return active + [t.run_id for t in self._queue]
+
+    @workflow.update
+    async def submit(self, request: SubmitRun) -> Admission:
+        """Admit a run: start it now if the thread is idle, else queue it behind the others."""
+        ticket = _Ticket(run_id=request.run.run_id, queued=self._busy())
+        # Reserve the place before awaiting, so updates handled in the same task see a busy thread.
+        self._queue.append(ticket)
+        try:
+            ticket.handle = await workflow.start_child_workflow(
+                RunWorkflow.run,
+                replace(request.run, wait_for_turn=ticket.queued),
+                id=run_workflow_id(request.run.run_id),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                execution_timeout=timedelta(seconds=self._input.run_timeout_seconds),
+                search_attributes=_search_attributes(request.search_attributes),
+                static_summary=f"{request.run.graph_id} on thread {request.run.thread_id}",
+            )
+        except Exception as exc:
+            self._queue.remove(ticket)
+            raise ApplicationError(f"could not start run {request.run.run_id}: {exc}", type="RunStartFailed") from exc
+        return Admission(run_id=request.run.run_id, queued=ticket.queued)
+
+    @submit.validator
+    def validate_submit(self, request: SubmitRun) -> None:
+        # Rejected in the validator, a refused run leaves no trace in the thread's history.
+        if request.multitask_strategy == "reject" and self._busy():
+            raise ApplicationError(THREAD_BUSY_MESSAGE, type=THREAD_BUSY_ERROR, non_retryable=True)
+
+    @workflow.run
+    async def run(self, input: ThreadInput) -> None:
+        while True:
+            if not self._queue:
+                try:
+                    await workflow.wait_condition(lambda: bool(self._queue), timeout=input.idle_seconds)
+                except asyncio.TimeoutError:
+                    # Let in-flight admissions finish; close only if none of them added a run.
+                    await workflow.wait_condition(workflow.all_handlers_finished)
+                    if not self._queue:
+                        return
+            ticket = self._queue[0]
+            self._active = ticket
+            await workflow.wait_condition(lambda: ticket.handle is not None)
+            self._queue.popleft()
+            assert ticket.handle is not None
+            if ticket.queued:
+                try:
+                    await ticket.handle.signal(RunWorkflow.begin)
+                except Exception as exc:  # the run was cancelled or terminated while it waited
+                    workflow.logger.info("queued run %s could not begin: %s", ticket.run_id, exc)
+            try:
+                await ticket.handle
+            except Exception as exc:  # the run records its own outcome; the thread just moves on
+                workflow.logger.info("run %s ended with %s", ticket.run_id, type(exc).__name__)
+            self._active = None
