@@ -17,7 +17,7 @@ from temporalio.langgraph import LangGraphPlugin
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities.converter import data_converter
+from activities.client import connect
 from activities.graphs import NodeDefaults, langgraph_plugin_graphs, load_graphs
 from activities.heartbeat import HeartbeatInterceptor
 from activities.persistence import PersistenceActivities
@@ -39,13 +39,6 @@ def node_defaults(settings: Settings) -> NodeDefaults:
         start_to_close=timedelta(seconds=settings.node_timeout_secs),
         heartbeat=timedelta(seconds=settings.node_heartbeat_timeout_secs),
         max_attempts=settings.node_max_attempts,
-    )
-
-
-async def connect(settings: Settings) -> Client:
-    """A Temporal client with the LangChain-aware data converter."""
-    return await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter()
     )
 
 

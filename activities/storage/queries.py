@@ -186,3 +186,25 @@ async def insert_run_if_missing(session: AsyncSession, row: RunRow) -> bool:
         stmt = sqlite_insert(RunRow.__table__).values(**values).on_conflict_do_nothing(index_elements=["run_id"])
     result = await session.exec(stmt)  # type: ignore[call-overload]
     return bool(result.rowcount)
+
+
+async def active_run(session: AsyncSession, thread_id: str) -> RunRow | None:
+    """The thread's running run, else its oldest pending one."""
+    query = (
+        select(RunRow)
+        .where(RunRow.thread_id == thread_id, col(RunRow.status).in_(ACTIVE_RUN_STATUSES))
+        .order_by(col(RunRow.status).desc(), col(RunRow.run_id).asc())
+    )
+    return (await session.exec(query)).first()
+
+
+async def delete_thread(session: AsyncSession, thread_id: str) -> bool:
+    """Delete a thread's row and its runs; returns whether the thread existed."""
+    from sqlmodel import delete
+
+    await session.exec(delete(RunRow).where(RunRow.thread_id == thread_id))  # type: ignore[call-overload]
+    thread = await session.get(ThreadRow, thread_id)
+    if thread is None:
+        return False
+    await session.delete(thread)
+    return True

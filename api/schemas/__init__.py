@@ -1,0 +1,1 @@
+"""Wire schemas, named after the OpenAPI components of the official server."""

@@ -1,0 +1,78 @@
+"""Run schemas: the run object and the create payloads."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.schemas.common import (
+    Durability,
+    IfNotExists,
+    Json,
+    Metadata,
+    MultitaskStrategy,
+    OnCompletion,
+    RunStatus,
+)
+
+
+class Run(BaseModel):
+    run_id: str
+    thread_id: str
+    assistant_id: str
+    created_at: str
+    updated_at: str
+    status: RunStatus
+    metadata: Metadata
+    kwargs: Metadata
+    multitask_strategy: MultitaskStrategy
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    update: Json = None
+    resume: Json = None
+    goto: Json = None
+
+
+class _RunCreateBase(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    assistant_id: str = Field(min_length=1)
+    input: Json = None
+    command: Command | None = None
+    metadata: Metadata = Field(default_factory=dict)
+    config: Metadata = Field(default_factory=dict)
+    context: Metadata = Field(default_factory=dict)
+    webhook: str | None = None
+    stream_mode: list[str] | str = Field(default_factory=lambda: ["values"])
+    stream_subgraphs: bool = False
+    stream_resumable: bool = False
+    feedback_keys: list[str] | None = None
+    interrupt_before: list[str] | str | None = None
+    interrupt_after: list[str] | str | None = None
+    after_seconds: float | None = Field(default=None, ge=0)
+    checkpoint_during: bool = False
+    durability: Durability = "async"
+
+    @model_validator(mode="after")
+    def _input_or_command(self) -> "_RunCreateBase":
+        if self.input is not None and self.command is not None:
+            raise ValueError("Pass either input or command, not both")
+        return self
+
+    @property
+    def stream_modes(self) -> list[str]:
+        return [self.stream_mode] if isinstance(self.stream_mode, str) else list(self.stream_mode)
+
+
+class RunCreateStateful(_RunCreateBase):
+    checkpoint: Metadata | None = None
+    checkpoint_id: str | None = None
+    multitask_strategy: MultitaskStrategy = "enqueue"
+    if_not_exists: IfNotExists = "reject"
+
+
+class RunCreateStateless(_RunCreateBase):
+    on_completion: OnCompletion = "delete"
+    if_not_exists: IfNotExists = "create"

@@ -1,0 +1,1 @@
+"""Services: the API's logic. They raise domain errors (api/errors.py), never HTTP exceptions."""

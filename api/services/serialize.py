@@ -1,0 +1,61 @@
+"""Rows to wire dicts (one place for timestamp format and field names)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from activities.storage import AssistantRow, RunRow, ThreadRow
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with an explicit UTC offset (SQLite hands back naive UTC datetimes)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def assistant_to_wire(row: AssistantRow) -> dict[str, Any]:
+    return {
+        "assistant_id": row.assistant_id,
+        "graph_id": row.graph_id,
+        "config": row.config or {},
+        "context": row.context or {},
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+        "metadata": row.meta or {},
+        "version": row.version,
+        "name": row.name,
+        "description": row.description,
+    }
+
+
+def thread_to_wire(row: ThreadRow) -> dict[str, Any]:
+    return {
+        "thread_id": row.thread_id,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+        "state_updated_at": iso(row.state_updated_at),
+        "metadata": row.meta or {},
+        "config": row.config or {},
+        "status": row.status,
+        "values": row.values,
+        "interrupts": row.interrupts or {},
+        "error": row.error,
+    }
+
+
+def run_to_wire(row: RunRow, status: str | None = None) -> dict[str, Any]:
+    return {
+        "run_id": row.run_id,
+        "thread_id": row.thread_id,
+        "assistant_id": row.assistant_id,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+        "status": status or row.status,
+        "metadata": row.meta or {},
+        "kwargs": row.kwargs or {},
+        "multitask_strategy": row.multitask_strategy,
+    }
