@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import cast, func
+from sqlalchemy import bindparam, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,7 +20,7 @@ def _json_filter(column: Any, wanted: dict[str, Any], dialect: str) -> list[Any]
     if not wanted:
         return []
     if dialect == "postgresql":
-        return [column.op("@>")(cast(json.dumps(wanted), JSONB))]
+        return [column.op("@>")(bindparam(None, wanted, type_=JSONB))]
     conditions = []
     for key, value in wanted.items():
         path = "$." + json.dumps(key)

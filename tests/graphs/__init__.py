@@ -1,0 +1,1 @@
+"""Deterministic graphs for the tests (no network, no keys)."""

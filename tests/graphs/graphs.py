@@ -1,0 +1,71 @@
+"""Test graphs. Nodes record every execution in a log file named in the input, so tests can count
+executions across worker processes (a node that finished must never run again)."""
+
+from __future__ import annotations
+
+import asyncio
+import operator
+from pathlib import Path
+from typing import Annotated, Any
+
+from langgraph.graph import END, START, StateGraph
+from typing_extensions import TypedDict
+
+
+class TraceState(TypedDict, total=False):
+    label: str
+    log_file: str
+    # The `wait` node blocks until this file exists: the test opens the gate when it is ready.
+    gate: str
+    trace: Annotated[list[str], operator.add]
+
+
+def _record(state: TraceState, event: str) -> None:
+    if state.get("log_file"):
+        with open(state["log_file"], "a") as f:
+            f.write(f"{state.get('label', '')}:{event}\n")
+
+
+async def first(state: TraceState) -> dict[str, Any]:
+    _record(state, "first")
+    return {"trace": [f"{state.get('label', '')}:first"]}
+
+
+async def wait(state: TraceState) -> dict[str, Any]:
+    _record(state, "wait-started")
+    gate = state.get("gate")
+    while gate and not Path(gate).exists():
+        await asyncio.sleep(0.05)
+    _record(state, "wait-done")
+    return {"trace": [f"{state.get('label', '')}:wait"]}
+
+
+async def last(state: TraceState) -> dict[str, Any]:
+    _record(state, "last")
+    return {"trace": [f"{state.get('label', '')}:last"]}
+
+
+_gated = StateGraph(TraceState)
+_gated.add_node("first", first)
+_gated.add_node("wait", wait)
+_gated.add_node("last", last)
+_gated.add_edge(START, "first")
+_gated.add_edge("first", "wait")
+_gated.add_edge("wait", "last")
+_gated.add_edge("last", END)
+gated = _gated.compile()
+
+
+class FailingState(TypedDict, total=False):
+    value: int
+
+
+async def explode(state: FailingState) -> dict[str, Any]:
+    raise ValueError("boom: this node always fails")
+
+
+_failing = StateGraph(FailingState)
+_failing.add_node("explode", explode)
+_failing.add_edge(START, "explode")
+_failing.add_edge("explode", END)
+failing = _failing.compile()
