@@ -42,7 +42,9 @@ def node_defaults(settings: Settings) -> NodeDefaults:
     )
 
 
-def build_worker(client: Client, settings: Settings, db: Database, graph_plugin: LangGraphPlugin) -> Worker:
+def build_worker(
+    client: Client, settings: Settings, db: Database, graph_plugin: LangGraphPlugin, **options: Any
+) -> Worker:
     """A worker for the thread and run workflows, the graph nodes and the persistence activities."""
     determinism.install()
     persistence = PersistenceActivities(db)
@@ -66,6 +68,7 @@ def build_worker(client: Client, settings: Settings, db: Database, graph_plugin:
         # A crashed worker's sticky queue is abandoned after 1 s instead of 5 (temporal-facts §8).
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=1),
         graceful_shutdown_timeout=timedelta(seconds=5),
+        **options,
     )
 
 

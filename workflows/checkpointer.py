@@ -73,13 +73,17 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
         checkpoint_id = self._latest.get("")
         return None if checkpoint_id is None else self._tuples.get(("", checkpoint_id))
 
-    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """From memory: safe in a (read-only, synchronous) query handler."""
         conf = _conf(config)
         ns = conf.get("checkpoint_ns", "")
         checkpoint_id = conf.get("checkpoint_id") or self._latest.get(ns)
         if checkpoint_id is None:
             return None
         return self._tuples.get((ns, checkpoint_id))
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return self.get_tuple(config)
 
     async def alist(
         self,
@@ -167,10 +171,7 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
             current_v = int(str(current).split(".")[0])
         return f"{current_v + 1:032}.{workflow.random().random():016}"
 
-    # LangGraph inside a workflow only uses the async interface.
-    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        raise NotImplementedError("use aget_tuple inside workflows")
-
+    # Writes go through local activities, which only the async interface can await.
     def put(self, *args: Any, **kwargs: Any) -> RunnableConfig:
         raise NotImplementedError("use aput inside workflows")
 

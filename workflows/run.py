@@ -70,11 +70,11 @@ class RunWorkflow:
         return {"status": self._status, "checkpoint_id": latest.checkpoint["id"] if latest else None}
 
     @workflow.query
-    async def state(self) -> dict[str, Any] | None:
+    def state(self) -> dict[str, Any] | None:
         """The thread's current state (the official `ThreadState`) while the run is live."""
         if self._app is None or self._saver.latest is None:
             return None
-        return snapshot_to_wire(await self._app.aget_state(self._config))
+        return snapshot_to_wire(self._app.get_state(self._config))
 
     @workflow.run
     async def run(self, run: RunInput) -> RunResult:

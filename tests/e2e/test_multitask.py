@@ -1,0 +1,92 @@
+"""Double-texting on a busy thread: `reject` answers 409, `enqueue` runs in submission order."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from langgraph_sdk import get_client
+from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
+
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def gated_input(tmp_path: Path, label: str) -> dict[str, str]:
+    return {"label": label, "log_file": str(tmp_path / "exec.log"), "gate": str(tmp_path / "gate")}
+
+
+async def test_reject_and_enqueue_on_a_busy_thread(stack: Stack, tmp_path: Path) -> None:
+    client = get_client(url=stack.url)
+    thread = await client.threads.create()
+    tid = thread["thread_id"]
+    first = await client.runs.create(tid, "gated", input=gated_input(tmp_path, "one"))
+
+    with pytest.raises(ConflictError) as rejected:
+        await client.runs.create(tid, "gated", input=gated_input(tmp_path, "x"), multitask_strategy="reject")
+    assert rejected.value.response.json() == {
+        "detail": "Thread is already running a task. Wait for it to finish or choose a different multitask strategy."
+    }
+
+    second = await client.runs.create(tid, "gated", input=gated_input(tmp_path, "two"), multitask_strategy="enqueue")
+    third = await client.runs.create(tid, "gated", input=gated_input(tmp_path, "three"))
+    assert (await client.runs.get(tid, second["run_id"]))["status"] == "pending"
+    assert (await client.threads.get(tid))["status"] == "busy"
+    # The rejected run left nothing behind.
+    assert [r["run_id"] for r in await client.runs.list(tid)] == [third["run_id"], second["run_id"], first["run_id"]]
+
+    (tmp_path / "gate").touch()
+    values = await client.runs.join(tid, third["run_id"])
+    assert values["trace"] == [f"{label}:{node}" for label in ("one", "two", "three") for node in ("first", "wait", "last")]
+    assert [r["status"] for r in await client.runs.list(tid)] == ["success"] * 3
+    assert (await client.threads.get(tid))["status"] == "idle"
+
+
+async def test_concurrent_rejects_admit_exactly_one(stack: Stack, tmp_path: Path) -> None:
+    client = get_client(url=stack.url)
+    tid = (await client.threads.create())["thread_id"]
+
+    async def attempt(i: int) -> str:
+        try:
+            await client.runs.create(tid, "gated", input=gated_input(tmp_path, f"r{i}"), multitask_strategy="reject")
+            return "accepted"
+        except ConflictError:
+            return "rejected"
+
+    outcomes = await asyncio.gather(*(attempt(i) for i in range(10)))
+    assert sorted(outcomes) == ["accepted"] + ["rejected"] * 9
+    (tmp_path / "gate").touch()
+    [run] = await client.runs.list(tid)
+    await client.runs.join(tid, run["run_id"])
+    assert (await client.runs.get(tid, run["run_id"]))["status"] == "success"
+
+
+async def test_errors_are_typed(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    with pytest.raises(NotFoundError):
+        await client.threads.get("00000000-0000-4000-8000-000000000000")
+    thread = await client.threads.create()
+    with pytest.raises(NotFoundError) as unknown:
+        await client.runs.create(thread["thread_id"], "no-such-graph", input={})
+    assert "no-such-graph" in unknown.value.response.json()["detail"]
+    with pytest.raises(NotFoundError):
+        await client.runs.get(thread["thread_id"], "00000000-0000-4000-8000-000000000000")
+    with pytest.raises(ConflictError):
+        await client.threads.create(thread_id=thread["thread_id"])
+    assert (await client.threads.create(thread_id=thread["thread_id"], if_exists="do_nothing"))["thread_id"] == thread["thread_id"]
+    with pytest.raises(UnprocessableEntityError):
+        await client.runs.create(thread["thread_id"], "agent", input={}, multitask_strategy="sometimes")  # type: ignore[arg-type]
+
+
+async def test_failing_run_records_error(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    tid = (await client.threads.create())["thread_id"]
+    run = await client.runs.create(tid, "failing", input={"value": 1})
+    result = await client.runs.join(tid, run["run_id"])
+    assert result == {"__error__": {"error": "ValueError", "message": "boom: this node always fails"}}
+    assert (await client.runs.get(tid, run["run_id"]))["status"] == "error"
+    thread = await client.threads.get(tid)
+    assert thread["status"] == "error"
+    assert thread["error"] == result["__error__"]
