@@ -77,7 +77,7 @@ def graph_plugin(settings: Settings) -> LangGraphPlugin:
     defaults = node_defaults(settings)
     graphs = load_graphs(settings.langgraph_config)
     return LangGraphPlugin(
-        graphs=langgraph_plugin_graphs(graphs, defaults),
+        graphs=langgraph_plugin_graphs(graphs),
         default_activity_options=defaults.activity_options(),
     )
 

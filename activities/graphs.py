@@ -180,7 +180,7 @@ def _async_router(func: Callable[..., Any]) -> Callable[..., Any]:
     return route
 
 
-def prepare_for_temporal(spec: GraphSpec, defaults: NodeDefaults) -> StateGraph[Any, Any, Any, Any]:
+def prepare_for_temporal(spec: GraphSpec) -> StateGraph[Any, Any, Any, Any]:
     """A copy of the graph's builder with the server's node defaults applied (input untouched)."""
     source = spec.builder
     graph = copy.copy(source)
@@ -222,6 +222,6 @@ def prepare_for_temporal(spec: GraphSpec, defaults: NodeDefaults) -> StateGraph[
     return graph
 
 
-def langgraph_plugin_graphs(graphs: dict[str, GraphSpec], defaults: NodeDefaults) -> dict[str, StateGraph[Any, Any, Any, Any]]:
+def langgraph_plugin_graphs(graphs: dict[str, GraphSpec]) -> dict[str, StateGraph[Any, Any, Any, Any]]:
     """The prepared builders, keyed by graph id, for `LangGraphPlugin(graphs=...)`."""
-    return {graph_id: prepare_for_temporal(spec, defaults) for graph_id, spec in graphs.items()}
+    return {graph_id: prepare_for_temporal(spec) for graph_id, spec in graphs.items()}

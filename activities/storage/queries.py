@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.storage.tables import AssistantRow, RunRow, ThreadRow, utcnow
@@ -177,15 +177,17 @@ async def insert_run_if_missing(session: AsyncSession, row: RunRow) -> bool:
     """Insert the run's row unless it exists (the API and the workflow both write it)."""
     values = {c.name: getattr(row, "meta" if c.name == "metadata" else c.name) for c in RunRow.__table__.columns}
     if _dialect(session) == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(RunRow.__table__).values(**values).on_conflict_do_nothing(index_elements=["run_id"])
+        from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(RunRow.__table__).values(**values).on_conflict_do_nothing(index_elements=["run_id"])
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = (
+        insert(RunRow.__table__)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["run_id"])
+        .returning(RunRow.__table__.c.run_id)
+    )
     result = await session.exec(stmt)  # type: ignore[call-overload]
-    return bool(result.rowcount)
+    return result.first() is not None
 
 
 async def active_run(session: AsyncSession, thread_id: str) -> RunRow | None:
@@ -193,6 +195,7 @@ async def active_run(session: AsyncSession, thread_id: str) -> RunRow | None:
     query = (
         select(RunRow)
         .where(RunRow.thread_id == thread_id, col(RunRow.status).in_(ACTIVE_RUN_STATUSES))
+        # "running" sorts after "pending": descending puts the running run first.
         .order_by(col(RunRow.status).desc(), col(RunRow.run_id).asc())
     )
     return (await session.exec(query)).first()
@@ -200,9 +203,7 @@ async def active_run(session: AsyncSession, thread_id: str) -> RunRow | None:
 
 async def delete_thread(session: AsyncSession, thread_id: str) -> bool:
     """Delete a thread's row and its runs; returns whether the thread existed."""
-    from sqlmodel import delete
-
-    await session.exec(delete(RunRow).where(RunRow.thread_id == thread_id))  # type: ignore[call-overload]
+    await session.exec(delete(RunRow).where(col(RunRow.thread_id) == thread_id))  # type: ignore[call-overload]
     thread = await session.get(ThreadRow, thread_id)
     if thread is None:
         return False

@@ -34,7 +34,7 @@ def js_sdk() -> Path:
     if node is None or npm is None:
         pytest.fail("node and npm are required for the JS SDK e2e test")
     sdk = JS_DIR / "node_modules" / "@langchain" / "langgraph-sdk"
-    with open(JS_DIR / ".npm-install.lock", "w") as lock:  # concurrent pytest runs share the folder
+    with open(JS_DIR / "package.json", "rb") as lock:  # concurrent pytest runs share node_modules
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (sdk / "package.json").exists():
             done = subprocess.run(

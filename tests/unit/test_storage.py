@@ -1,0 +1,68 @@
+"""Storage queries on SQLite and PostgreSQL (their JSON filters differ, so both are tested)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from activities.storage import Database, RunRow, ThreadRow
+from activities.storage import queries
+
+
+@pytest_asyncio.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    uri = f"sqlite:///{tmp_path / 'db.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("postgres_uri")
+    database = await Database(uri).open()
+    yield database
+    await database.close()
+
+
+async def test_thread_search_filters_metadata_values_and_status(db: Database) -> None:
+    async with db.session() as s:
+        s.add(ThreadRow(thread_id="t1", meta={"user": "ann", "tier": 1, "vip": True}, config={}, values={"n": 1}))
+        s.add(ThreadRow(thread_id="t2", meta={"user": "bob", "tier": 2}, config={}, status="busy"))
+        s.add(ThreadRow(thread_id="t3", meta={"user": "ann", "tags": ["a"]}, config={}))
+
+    async def ids(**filters: object) -> list[str]:
+        defaults: dict[str, object] = dict(ids=None, metadata={}, values={}, status=None, limit=10, offset=0, sort_by="thread_id", sort_order="asc")
+        async with db.session() as s:
+            return [t.thread_id for t in await queries.search_threads(s, **{**defaults, **filters})]  # type: ignore[arg-type]
+
+    assert await ids() == ["t1", "t2", "t3"]
+    assert await ids(metadata={"user": "ann"}) == ["t1", "t3"]
+    assert await ids(metadata={"user": "ann", "tier": 1}) == ["t1"]
+    assert await ids(metadata={"vip": True}) == ["t1"]
+    assert await ids(metadata={"tags": ["a"]}) == ["t3"]
+    assert await ids(values={"n": 1}) == ["t1"]
+    assert await ids(status="busy") == ["t2"]
+    assert await ids(ids=["t2", "t3"], sort_order="desc") == ["t3", "t2"]
+    assert await ids(limit=1, offset=1) == ["t2"]
+
+
+async def test_run_rows_are_idempotent_and_track_the_thread(db: Database) -> None:
+    async with db.session() as s:
+        s.add(ThreadRow(thread_id="t", meta={"k": "v"}, config={}))
+    row = RunRow(run_id="r1", thread_id="t", assistant_id="a", meta={}, kwargs={"input": {"x": 1}})
+    async with db.session() as s:
+        assert await queries.insert_run_if_missing(s, row) is True
+    async with db.session() as s:
+        assert await queries.insert_run_if_missing(s, row.model_copy(update={"status": "running"})) is False
+        await queries.mark_thread_busy(s, "t", "agent", "a")
+    async with db.session() as s:
+        stored = await queries.get_run(s, "t", "r1")
+        assert stored is not None and stored.status == "pending" and stored.kwargs == {"input": {"x": 1}}
+        assert await queries.get_run(s, "other-thread", "r1") is None
+        thread = await queries.get_thread(s, "t")
+        assert thread is not None and thread.status == "busy"
+        assert thread.meta == {"k": "v", "graph_id": "agent", "assistant_id": "a"}
+        assert await queries.has_other_active_runs(s, "t", "r2") is True
+        assert await queries.has_other_active_runs(s, "t", "r1") is False
+        assert (await queries.active_run(s, "t")).run_id == "r1"  # type: ignore[union-attr]
+    async with db.session() as s:
+        assert await queries.delete_thread(s, "t") is True
+    async with db.session() as s:
+        assert await queries.get_run(s, "t", "r1") is None
+        assert await queries.delete_thread(s, "t") is False
