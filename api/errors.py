@@ -41,6 +41,9 @@ class InvalidRequest(DomainError):
 def _describe_validation(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            parts.append(f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'decode error')})")
+            continue
         location = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
         parts.append(f"{location}: {error.get('msg', 'invalid value')}")
     return "Invalid request: " + "; ".join(parts)

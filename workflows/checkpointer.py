@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         Checkpoint,
         CheckpointMetadata,
         CheckpointTuple,
+        get_checkpoint_metadata,
     )
     from langchain_core.runnables import RunnableConfig
 
@@ -105,6 +106,8 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
+        # As LangGraph's own savers do: the run's metadata (run_id, graph_id, ...) joins the checkpoint's.
+        metadata = get_checkpoint_metadata(config, metadata)
         conf = _conf(config)
         ns = conf.get("checkpoint_ns", "")
         parent_id = conf.get("checkpoint_id")

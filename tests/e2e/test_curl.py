@@ -30,7 +30,8 @@ def curl(method: str, url: str, data: Any = None, *, timeout: float = 120) -> tu
         pytest.fail("curl is required for the curl e2e test")
     args = [exe, "--silent", "--show-error", "--request", method, "--url", url]
     if data is not None:
-        args += ["--header", "Content-Type: application/json", "--data", data if isinstance(data, str) else json.dumps(data)]
+        payload = data if isinstance(data, str) else json.dumps(data)
+        args += ["--header", "Content-Type: application/json", "--data", payload]
     args += ["--write-out", STATUS_MARK + "%{http_code}"]
     done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"curl {method} {url} exited {done.returncode}: {done.stderr}"

@@ -62,6 +62,9 @@ async def test_background_run_guide(stack: Stack) -> None:
     assert state["next"] == []
     assert state["checkpoint"]["thread_id"] == thread["thread_id"]
     assert state["metadata"]["step"] >= 3
+    assert state["metadata"]["run_id"] == run["run_id"]
+    assert state["metadata"]["graph_id"] == "agent"
+    assert state["metadata"]["assistant_id"] == AGENT_ASSISTANT_ID
 
     after = await client.threads.get(thread["thread_id"])
     assert after["status"] == "idle"

@@ -27,6 +27,17 @@ AGENT_ASSISTANT_ID = "fe096781-5601-53d2-b2f6-0d3403f7e9ca"  # uuid5 of "agent",
 GUIDE_INPUT = {"messages": [{"role": "user", "content": "what's the weather in sf"}]}
 
 
+def _pinned_version() -> str:
+    return str(json.loads((JS_DIR / "package.json").read_text())["dependencies"]["@langchain/langgraph-sdk"])
+
+
+def _installed_version(sdk: Path) -> str | None:
+    try:
+        return str(json.loads((sdk / "package.json").read_text())["version"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 @pytest.fixture(scope="session")
 def js_sdk() -> Path:
     """tests/e2e/js with its node_modules installed (npm install once, under a lock)."""
@@ -36,7 +47,7 @@ def js_sdk() -> Path:
     sdk = JS_DIR / "node_modules" / "@langchain" / "langgraph-sdk"
     with open(JS_DIR / "package.json", "rb") as lock:  # concurrent pytest runs share node_modules
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (sdk / "package.json").exists():
+        if _installed_version(sdk) != _pinned_version():
             done = subprocess.run(
                 [npm, "install", "--no-audit", "--no-fund"],
                 cwd=JS_DIR,
@@ -44,7 +55,7 @@ def js_sdk() -> Path:
                 text=True,
                 timeout=300,
             )
-            if done.returncode != 0 or not (sdk / "package.json").exists():
+            if done.returncode != 0 or _installed_version(sdk) != _pinned_version():
                 pytest.fail(f"npm install failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return JS_DIR
 
