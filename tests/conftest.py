@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
+from activities.binaries import find_binary
 from activities.converter import data_converter
 from tests.helpers import free_port
 
@@ -48,7 +48,7 @@ async def env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironme
     choice = request.config.getoption("--workflow-environment")
     if choice == "local":
         environment = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=shutil.which("temporal"),
+            dev_server_existing_path=find_binary("temporal"),
             ip="127.0.0.1",
             data_converter=data_converter(),
             search_attributes=SEARCH_ATTRIBUTES,
@@ -58,7 +58,7 @@ async def env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironme
         )
     elif choice == "time-skipping":
         environment = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=shutil.which("temporal-test-server"), data_converter=data_converter()
+            test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter()
         )
     else:
         environment = WorkflowEnvironment.from_client(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.deps import Ctx, ThreadId
 from api.schemas.threads import Thread, ThreadCreate, ThreadSearchRequest, ThreadState
@@ -35,3 +35,10 @@ async def get_thread(ctx: Ctx, thread_id: ThreadId) -> dict[str, Any]:
 async def get_thread_state(ctx: Ctx, thread_id: ThreadId) -> dict[str, Any]:
     """The thread's latest state: live from the running run, else from the checkpoint store."""
     return await service.get_thread_state(ctx, str(thread_id))
+
+
+@router.delete("/{thread_id}", status_code=204, response_class=Response)
+async def delete_thread(ctx: Ctx, thread_id: ThreadId) -> Response:
+    """Delete a thread with its runs and checkpoints."""
+    await service.delete_thread(ctx, str(thread_id), missing_ok=False)
+    return Response(status_code=204)

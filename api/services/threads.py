@@ -77,10 +77,12 @@ async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> list[
     return found
 
 
-async def delete_thread(ctx: AppContext, thread_id: str) -> None:
+async def delete_thread(ctx: AppContext, thread_id: str, *, missing_ok: bool = True) -> None:
     """Remove a thread, its runs and its checkpoints."""
     async with ctx.db.session() as session:
-        await queries.delete_thread(session, thread_id)
+        existed = await queries.delete_thread(session, thread_id)
+    if not existed and not missing_ok:
+        raise NotFound(f"Thread {thread_id} not found")
     assert ctx.db.checkpointer is not None
     await ctx.db.checkpointer.adelete_thread(thread_id)
 

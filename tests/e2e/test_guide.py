@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from langgraph_sdk import get_client
+from langgraph_sdk.errors import NotFoundError
 
 from tests.conftest import Stack
 
@@ -71,6 +72,12 @@ async def test_background_run_guide(stack: Stack) -> None:
     assert after["metadata"] == {"graph_id": "agent", "assistant_id": AGENT_ASSISTANT_ID}
     assert after["values"] == joined
     assert [r["run_id"] for r in await client.runs.list(thread["thread_id"])] == [run["run_id"]]
+
+    await client.threads.delete(thread["thread_id"])
+    with pytest.raises(NotFoundError):
+        await client.threads.get(thread["thread_id"])
+    with pytest.raises(NotFoundError):
+        await client.threads.delete(thread["thread_id"])
 
 
 async def test_second_run_continues_the_thread(stack: Stack) -> None:
