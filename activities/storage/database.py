@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,11 +10,15 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
+
+# Any constant shared by every process of this application.
+_SCHEMA_LOCK_KEY = 0x6167656E74  # "agent"
 
 
 def _is_sqlite(uri: str) -> bool:
@@ -44,8 +47,6 @@ class Database:
         self.checkpointer: BaseCheckpointSaver[str] | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._closers: list[Any] = []
-        # Tables are created by whichever process opens the database first; serialize the setup.
-        self._setup_lock = asyncio.Lock()
 
     async def open(self) -> "Database":
         """Connect, create our tables and LangGraph's tables if missing."""
@@ -67,12 +68,39 @@ class Database:
         else:
             self.engine = create_async_engine(_sqlalchemy_url(self.uri), pool_size=10, max_overflow=20)
             self.checkpointer = await self._open_postgres_checkpointer()
-        async with self._setup_lock:
-            async with self.engine.begin() as conn:
-                await conn.run_sync(SQLModel.metadata.create_all)
-            await self.checkpointer.setup()  # type: ignore[attr-defined]
+        await self._create_schema()
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         return self
+
+    async def _create_schema(self) -> None:
+        """Create our tables and LangGraph's, once, even when API and workers start together."""
+        assert self.engine is not None and self.checkpointer is not None
+        if self.is_sqlite:
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.run_sync(SQLModel.metadata.create_all)
+            except OperationalError as exc:  # another process created a table between check and create
+                if "already exists" not in str(exc):
+                    raise
+                async with self.engine.begin() as conn:
+                    await conn.run_sync(SQLModel.metadata.create_all)
+            await self.checkpointer.setup()  # type: ignore[attr-defined]  # IF NOT EXISTS statements
+            return
+        import psycopg
+
+        # LangGraph's migrations are not safe to run concurrently: hold a cluster-wide lock.
+        async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as lock:
+            await lock.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK_KEY,))
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.run_sync(SQLModel.metadata.create_all)
+                await self.checkpointer.setup()  # type: ignore[attr-defined]
+            finally:
+                await lock.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK_KEY,))
+
+    @property
+    def _conninfo(self) -> str:
+        return "postgresql://" + self.uri.split("://", 1)[1]
 
     async def _open_sqlite_checkpointer(self, path: Path) -> BaseCheckpointSaver[str]:
         import aiosqlite
@@ -89,9 +117,8 @@ class Database:
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool
 
-        conninfo = "postgresql://" + self.uri.split("://", 1)[1]
         pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-            conninfo,
+            self._conninfo,
             min_size=1,
             max_size=10,
             open=False,
