@@ -80,6 +80,14 @@ class SaveWrites:
 
 
 @dataclass(frozen=True)
+class SaveStep:
+    """One superstep's persistence: the writes of its tasks, then its checkpoint (if any)."""
+
+    writes: list[SaveWrites] = field(default_factory=list)
+    checkpoint: SaveCheckpoint | None = None
+
+
+@dataclass(frozen=True)
 class FinishRun:
     run_id: str
     thread_id: str

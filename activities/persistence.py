@@ -14,8 +14,7 @@ from temporalio import activity
 from activities.messages import (
     FinishRun,
     PendingWrite,
-    SaveCheckpoint,
-    SaveWrites,
+    SaveStep,
     StartRun,
     StoredCheckpoint,
     dump_typed,
@@ -75,26 +74,25 @@ class PersistenceActivities:
         )
 
     @activity.defn
-    async def save_checkpoint(self, save: SaveCheckpoint) -> None:
-        """Persist one checkpoint (same id, same content on a retry)."""
-        assert self.db.checkpointer is not None
-        await self.db.checkpointer.aput(
-            _config(save.thread_id, save.checkpoint_ns, save.parent_checkpoint_id),
-            load_typed(save.checkpoint),
-            load_typed(save.metadata),
-            save.new_versions,
-        )
-
-    @activity.defn
-    async def save_writes(self, save: SaveWrites) -> None:
-        """Persist the writes of one task against its checkpoint."""
-        assert self.db.checkpointer is not None
-        await self.db.checkpointer.aput_writes(
-            _config(save.thread_id, save.checkpoint_ns, save.checkpoint_id),
-            [(channel, load_typed(value)) for channel, value in save.writes],
-            save.task_id,
-            save.task_path,
-        )
+    async def save_step(self, step: SaveStep) -> None:
+        """Persist a superstep's task writes, then its checkpoint (same ids, same content on a retry)."""
+        saver = self.db.checkpointer
+        assert saver is not None
+        for save in step.writes:
+            await saver.aput_writes(
+                _config(save.thread_id, save.checkpoint_ns, save.checkpoint_id),
+                [(channel, load_typed(value)) for channel, value in save.writes],
+                save.task_id,
+                save.task_path,
+            )
+        if step.checkpoint is not None:
+            save_cp = step.checkpoint
+            await saver.aput(
+                _config(save_cp.thread_id, save_cp.checkpoint_ns, save_cp.parent_checkpoint_id),
+                load_typed(save_cp.checkpoint),
+                load_typed(save_cp.metadata),
+                save_cp.new_versions,
+            )
 
     @activity.defn
     async def finish_run(self, finish: FinishRun) -> None:

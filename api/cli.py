@@ -165,7 +165,10 @@ def run_api(args: argparse.Namespace) -> int:
     from api.app import create_app
 
     uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_level="info")
-    return 0
+    # Uvicorn has stopped and the lifespan closed the database; skip interpreter teardown, which
+    # can hang or crash with the Temporal client's threads (temporal-facts.md pitfall 17).
+    logging.shutdown()
+    os._exit(0)
 
 
 def run_worker(_args: argparse.Namespace) -> int:

@@ -155,6 +155,7 @@ class Stack:
                     proc.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+                    proc.wait(timeout=10)
         for log in self._log_files:
             log.close()  # type: ignore[attr-defined]
 

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from langchain_core.runnables import RunnableConfig
 
-    from activities.messages import SaveCheckpoint, SaveWrites, StoredCheckpoint, dump_typed, load_typed
+    from activities.messages import SaveCheckpoint, SaveStep, SaveWrites, StoredCheckpoint, dump_typed, load_typed
     from activities.persistence import PersistenceActivities
 
 _PERSIST_TIMEOUT = timedelta(seconds=30)
@@ -44,6 +44,8 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
         self.thread_id = thread_id
         self._tuples: dict[tuple[str, str], CheckpointTuple] = {}
         self._latest: dict[str, str] = {}
+        # Task writes wait here and travel with the next checkpoint (one local activity per step).
+        self._unsaved_writes: list[SaveWrites] = []
 
     def seed(self, stored: StoredCheckpoint) -> None:
         """Start from a checkpoint read from the store."""
@@ -121,8 +123,7 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
             }
         self._tuples[(ns, checkpoint["id"])] = CheckpointTuple(new_config, checkpoint, metadata, parent_config, [])
         self._latest[ns] = checkpoint["id"]
-        await workflow.execute_local_activity_method(
-            PersistenceActivities.save_checkpoint,
+        await self._persist(
             SaveCheckpoint(
                 thread_id=self.thread_id,
                 checkpoint_ns=ns,
@@ -131,8 +132,7 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
                 checkpoint=dump_typed(checkpoint),
                 metadata=dump_typed(metadata),
                 new_versions=dict(new_versions),
-            ),
-            start_to_close_timeout=_PERSIST_TIMEOUT,
+            )
         )
         return new_config
 
@@ -151,8 +151,7 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
             kept = [w for w in current.pending_writes or [] if w[0] != task_id]
             new = [(task_id, channel, value) for channel, value in writes]
             self._tuples[(ns, checkpoint_id)] = current._replace(pending_writes=kept + new)
-        await workflow.execute_local_activity_method(
-            PersistenceActivities.save_writes,
+        self._unsaved_writes.append(
             SaveWrites(
                 thread_id=self.thread_id,
                 checkpoint_ns=ns,
@@ -160,7 +159,21 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
                 task_id=task_id,
                 task_path=task_path,
                 writes=[(channel, dump_typed(value)) for channel, value in writes],
-            ),
+            )
+        )
+
+    async def flush(self) -> None:
+        """Persist writes that no checkpoint has carried yet (a run ending in an interrupt or error)."""
+        if self._unsaved_writes:
+            await self._persist(None)
+
+    async def _persist(self, checkpoint: SaveCheckpoint | None) -> None:
+        # While the run lives, Temporal's history is the source of truth (a replay regenerates
+        # these writes); the store must have them before the next step can be read from it.
+        writes, self._unsaved_writes = self._unsaved_writes, []
+        await workflow.execute_local_activity_method(
+            PersistenceActivities.save_step,
+            SaveStep(writes=writes, checkpoint=checkpoint),
             start_to_close_timeout=_PERSIST_TIMEOUT,
         )
 

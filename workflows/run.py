@@ -122,12 +122,14 @@ class RunWorkflow:
                     _graph_input(run), self._config, context=run.context or None, durability="sync"
                 )
         except asyncio.CancelledError:
+            await self._saver.flush()
             await self._finish(run, "interrupted", error=None)
             raise
         except Exception as exc:  # a node failed after its retries, or the graph is invalid
             status, error = "error", _error_payload(exc)
             workflow.logger.warning("run %s failed: %s", run.run_id, error, exc_info=True)
 
+        await self._saver.flush()
         snapshot = await self._app.aget_state(self._config)
         values = snapshot.values if self._saver.latest is not None else output
         interrupts = {t.id: [interrupt_to_wire(i) for i in t.interrupts] for t in snapshot.tasks if t.interrupts}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,7 +12,6 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -66,7 +67,7 @@ class Database:
             self.engine = engine
             self.checkpointer = await self._open_sqlite_checkpointer(path)
         else:
-            self.engine = create_async_engine(_sqlalchemy_url(self.uri), pool_size=10, max_overflow=20)
+            self.engine = create_async_engine(_sqlalchemy_url(self.uri), pool_size=5, max_overflow=10)
             self.checkpointer = await self._open_postgres_checkpointer()
         await self._create_schema()
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
@@ -75,26 +76,30 @@ class Database:
     async def _create_schema(self) -> None:
         """Create our tables and LangGraph's, once, even when API and workers start together."""
         assert self.engine is not None and self.checkpointer is not None
+        # Neither `create_all` nor LangGraph's migrations are safe to run concurrently.
+        async with self._schema_lock():
+            async with self.engine.begin() as conn:
+                await conn.run_sync(SQLModel.metadata.create_all)
+            await self.checkpointer.setup()  # type: ignore[attr-defined]
+
+    @asynccontextmanager
+    async def _schema_lock(self) -> AsyncIterator[None]:
+        """A lock across processes: a file lock beside the SQLite file, else a PostgreSQL advisory lock."""
         if self.is_sqlite:
-            try:
-                async with self.engine.begin() as conn:
-                    await conn.run_sync(SQLModel.metadata.create_all)
-            except OperationalError as exc:  # another process created a table between check and create
-                if "already exists" not in str(exc):
-                    raise
-                async with self.engine.begin() as conn:
-                    await conn.run_sync(SQLModel.metadata.create_all)
-            await self.checkpointer.setup()  # type: ignore[attr-defined]  # IF NOT EXISTS statements
+            lock_path = _sqlite_path(self.uri).with_suffix(".schema-lock")
+            with open(lock_path, "w") as lock_file:
+                await asyncio.to_thread(fcntl.flock, lock_file, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
             return
         import psycopg
 
-        # LangGraph's migrations are not safe to run concurrently: hold a cluster-wide lock.
         async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as lock:
             await lock.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK_KEY,))
             try:
-                async with self.engine.begin() as conn:
-                    await conn.run_sync(SQLModel.metadata.create_all)
-                await self.checkpointer.setup()  # type: ignore[attr-defined]
+                yield
             finally:
                 await lock.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK_KEY,))
 
