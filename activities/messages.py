@@ -95,3 +95,9 @@ class FinishRun:
     values: Any = None
     interrupts: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    # The latest checkpoint still has nodes to run (a static interrupt): the thread is `interrupted`.
+    has_pending_nodes: bool = False
+    # False when the run ended before it started (cancelled while queued or delayed).
+    started: bool = True
+    # Delete the (temporary) thread with its runs and checkpoints.
+    delete_thread: bool = False

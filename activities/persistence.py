@@ -97,19 +97,34 @@ class PersistenceActivities:
     @activity.defn
     async def finish_run(self, finish: FinishRun) -> None:
         """Record the run's outcome and the thread's resulting status and values."""
+        if finish.delete_thread:
+            await self._delete_thread(finish.thread_id)
+            log.info("run %s finished (%s); its temporary thread %s was deleted", finish.run_id, finish.status, finish.thread_id)
+            return
         async with self.db.session() as session:
             await queries.set_run_status(session, finish.run_id, finish.status)
+            if not finish.started:
+                return
             thread = await queries.get_thread(session, finish.thread_id)
             if thread is None:
                 return
             others = await queries.has_other_active_runs(session, finish.thread_id, finish.run_id)
             now = utcnow()
-            thread.status = thread_status_after_run(finish.status, bool(finish.interrupts), others)
+            thread.status = thread_status_after_run(
+                finish.status, bool(finish.interrupts) or finish.has_pending_nodes, others
+            )
             if finish.values is not None:
                 thread.values = jsonable(finish.values)
                 thread.state_updated_at = now
             thread.interrupts = finish.interrupts or {}
             thread.error = finish.error
             thread.updated_at = now
+            queries.refresh_expiry(thread, now)
             session.add(thread)
         log.info("run %s on thread %s finished: %s", finish.run_id, finish.thread_id, finish.status)
+
+    async def _delete_thread(self, thread_id: str) -> None:
+        async with self.db.session() as session:
+            await queries.delete_thread(session, thread_id)
+        assert self.db.checkpointer is not None
+        await self.db.checkpointer.adelete_thread(thread_id)

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     node_max_attempts: int = 5
     # How long a thread's admission workflow stays open after its last run.
     thread_idle_secs: float = 5.0
+    # How often the API deletes threads whose TTL has passed.
+    thread_ttl_sweep_secs: float = 60.0
+    # Request bodies above this size are refused with 413.
+    max_body_bytes: int = 50 * 1024 * 1024
 
     @property
     def database_url(self) -> str:

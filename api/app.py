@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,8 +15,10 @@ from activities.settings import Settings, get_settings
 from activities.storage import Database
 from api.context import AppContext
 from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
 from api.routes import assistants, runs, system, threads
 from api.services.assistants import register_default_assistants
+from api.services.threads import sweep_expired_threads_forever
 
 log = logging.getLogger("agent_server.api")
 
@@ -33,8 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             context = AppContext(settings=settings, db=db, client=client, graphs=graphs)
             await register_default_assistants(context)
             app.state.context = context
+            sweeper = asyncio.create_task(sweep_expired_threads_forever(context), name="ttl-sweeper")
             log.info("API ready: graphs %s, database %s", sorted(graphs), settings.database_url.split("@")[-1])
             yield
+            sweeper.cancel()
         finally:
             await db.close()
 
@@ -44,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     for module in (system, assistants, threads, runs):
         app.include_router(module.router)

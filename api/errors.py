@@ -26,6 +26,12 @@ class DomainError(Exception):
         self.detail = detail
 
 
+class BadRequest(DomainError):
+    """A request that is well-formed but contradicts itself (the official server's 400s)."""
+
+    status_code = 400
+
+
 class NotFound(DomainError):
     status_code = 404
 

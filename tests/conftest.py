@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import signal
 import subprocess
@@ -129,21 +131,33 @@ class Stack:
     def start_api(self, port: int) -> None:
         self.api = self._spawn("api", ["-m", "api.cli", "api", "--host", "127.0.0.1", "--port", str(port)])
 
-    def wait_ready(self) -> None:
-        import time
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            for proc in (self.api, self.worker):
-                if proc is not None and proc.poll() is not None:
-                    raise RuntimeError(f"stack process exited with {proc.returncode}; logs in {self.logs}")
+    @contextlib.contextmanager
+    def extra_api(self, **env: str) -> Iterator[str]:
+        """Another API process on this stack's database and task queue, with settings overridden."""
+        port = free_port()
+        log = open(self.logs / f"api-{port}.log", "ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
+            env={**self.env, **env},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(url, [proc], self.logs)
+            yield url
+        finally:
+            proc.send_signal(signal.SIGTERM)
             try:
-                if httpx.get(f"{self.url}/ok", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"API not ready after 60 s; logs in {self.logs}")
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+            log.close()
+
+    def wait_ready(self) -> None:
+        _wait_for(self.url, [p for p in (self.api, self.worker) if p is not None], self.logs)
 
     def stop(self) -> None:
         for proc in (self.api, self.worker):
@@ -158,6 +172,24 @@ class Stack:
                     proc.wait(timeout=10)
         for log in self._log_files:
             log.close()  # type: ignore[attr-defined]
+
+
+def _wait_for(url: str, procs: list[subprocess.Popen[bytes]], logs: Path) -> None:
+    """Until `url/ok` answers; fails fast if one of `procs` exits."""
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise RuntimeError(f"stack process exited with {proc.returncode}; logs in {logs}")
+        try:
+            if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} not ready after 60 s; logs in {logs}")
 
 
 def start_stack(environment: WorkflowEnvironment, tmp: Path, database_uri: str | None = None) -> Stack:
@@ -176,6 +208,7 @@ def start_stack(environment: WorkflowEnvironment, tmp: Path, database_uri: str |
         "NODE_HEARTBEAT_TIMEOUT_SECS": "2",
         "NODE_MAX_ATTEMPTS": "2",
         "THREAD_IDLE_SECS": "2",
+        "THREAD_TTL_SWEEP_SECS": "0.5",
         "PYTHONUNBUFFERED": "1",
     }
     stack = Stack(

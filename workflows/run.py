@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from langgraph.types import Command
@@ -74,11 +74,18 @@ class RunWorkflow:
         """The thread's current state (the official `ThreadState`) while the run is live."""
         if self._app is None or self._saver.latest is None:
             return None
-        return snapshot_to_wire(self._app.get_state(self._config))
+        return snapshot_to_wire(self._app.get_state(self._latest_config()))
 
     @workflow.run
     async def run(self, run: RunInput) -> RunResult:
-        await workflow.wait_condition(lambda: self._begun)
+        try:
+            if run.after_seconds:
+                await workflow.sleep(run.after_seconds)
+            await workflow.wait_condition(lambda: self._begun)
+        except asyncio.CancelledError:
+            # Cancelled before it started (queued or delayed): record it; the thread is untouched.
+            await self._finish(run, "interrupted", started=False)
+            raise
         stored = await workflow.execute_local_activity_method(
             PersistenceActivities.start_run,
             StartRun(
@@ -121,27 +128,41 @@ class RunWorkflow:
                 output = await self._app.ainvoke(
                     _graph_input(run), self._config, context=run.context or None, durability="sync"
                 )
-        except asyncio.CancelledError:
-            await self._saver.flush()
-            await self._finish(run, "interrupted", error=None)
-            raise
-        except Exception as exc:  # a node failed after its retries, or the graph is invalid
+        except (Exception, asyncio.CancelledError) as exc:
+            if is_cancelled_exception(exc):
+                # Cancelled mid-run (the running node's activity was cancelled too): keep what it
+                # wrote, show the thread as its last checkpoint left it, and end as cancelled.
+                await self._saver.flush()
+                latest = self._saver.latest is not None
+                values = (await self._app.aget_state(self._latest_config())).values if latest else None
+                await self._finish(run, "interrupted", values=values)
+                raise
+            # A node failed after its retries, or the graph is invalid.
             status, error = "error", _error_payload(exc)
             workflow.logger.warning("run %s failed: %s", run.run_id, error, exc_info=True)
 
         await self._saver.flush()
-        snapshot = await self._app.aget_state(self._config)
+        snapshot = await self._app.aget_state(self._latest_config())
         values = snapshot.values if self._saver.latest is not None else output
         interrupts = {t.id: [interrupt_to_wire(i) for i in t.interrupts] for t in snapshot.tasks if t.interrupts}
-        await self._finish(run, status, values=values, interrupts=interrupts, error=error)
+        await self._finish(
+            run, status, values=values, interrupts=interrupts, error=error, has_pending_nodes=bool(snapshot.next)
+        )
         if error is not None:
             raise ApplicationError(error["message"], error, type=error["error"], non_retryable=True)
         return RunResult(status=status, values=values)
+
+    def _latest_config(self) -> dict[str, Any]:
+        """The run's config pointing at the newest checkpoint (a fork's config names its starting one)."""
+        configurable = {k: v for k, v in self._config["configurable"].items() if k != "checkpoint_id"}
+        return {**self._config, "configurable": configurable}
 
     async def _finish(self, run: RunInput, status: str, **outcome: Any) -> None:
         self._status = status
         await workflow.execute_local_activity_method(
             PersistenceActivities.finish_run,
-            FinishRun(run_id=run.run_id, thread_id=run.thread_id, status=status, **outcome),
+            FinishRun(
+                run_id=run.run_id, thread_id=run.thread_id, status=status, delete_thread=run.temporary, **outcome
+            ),
             start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
         )

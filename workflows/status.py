@@ -52,7 +52,10 @@ def run_status_from_temporal(
 
 
 def thread_status_after_run(run_status: str, interrupted: bool, other_active_runs: bool) -> ThreadStatus:
-    """Thread status once a run has ended, as the official server computes it."""
+    """Thread status once a run has ended, as the official server computes it.
+
+    `interrupted` means the latest checkpoint has interrupts or nodes still to run.
+    """
     if other_active_runs:
         return "busy"
     if run_status == "error" or run_status == "timeout":
@@ -60,3 +63,8 @@ def thread_status_after_run(run_status: str, interrupted: bool, other_active_run
     if interrupted:
         return "interrupted"
     return "idle"
+
+
+def thread_status_at_rest(has_pending_nodes: bool, has_interrupts: bool) -> ThreadStatus:
+    """Thread status after its state changed outside a run (a state update, a copy, seeded supersteps)."""
+    return "interrupted" if has_pending_nodes or has_interrupts else "idle"

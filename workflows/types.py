@@ -94,6 +94,10 @@ class RunInput:
     kwargs: Metadata = field(default_factory=dict)
     # True when the run was queued behind another one: it waits for `begin` from its thread.
     wait_for_turn: bool = False
+    # A delayed start (`after_seconds`): a durable timer, nothing runs or polls while it waits.
+    after_seconds: float | None = None
+    # A stateless run's temporary thread, deleted with its checkpoints when the run ends.
+    temporary: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,6 +36,21 @@ def _sqlalchemy_url(uri: str) -> str:
 def _sqlite_path(uri: str) -> Path:
     # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells them.
     return Path(uri.split(":///", 1)[1])
+
+
+def _add_missing_columns(conn: Any) -> None:
+    """Additive migration: columns added to a table after a data dir was created (all nullable)."""
+    inspector = inspect(conn)
+    for table in SQLModel.metadata.sorted_tables:
+        existing = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in existing:
+                continue
+            if not column.nullable:
+                raise RuntimeError(f"cannot add the non-nullable column {table.name}.{column.name} to existing data")
+            kind = column.type.compile(dialect=conn.dialect)
+            log.info("adding column %s.%s (%s)", table.name, column.name, kind)
+            conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 class Database:
@@ -80,6 +95,7 @@ class Database:
         async with self._schema_lock():
             async with self.engine.begin() as conn:
                 await conn.run_sync(SQLModel.metadata.create_all)
+                await conn.run_sync(_add_missing_columns)
             await self.checkpointer.setup()  # type: ignore[attr-defined]
 
     @asynccontextmanager

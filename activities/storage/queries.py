@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func
@@ -11,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.storage.tables import AssistantRow, RunRow, ThreadRow, utcnow
+from activities.storage.tables import AssistantRow, AssistantVersionRow, RunRow, ThreadRow, utcnow
 from workflows.status import ACTIVE_RUN_STATUSES
 
 
@@ -42,10 +43,30 @@ def _dialect(session: AsyncSession) -> str:
 # --- assistants -------------------------------------------------------------------------------
 
 
+def _version_of(row: AssistantRow) -> AssistantVersionRow:
+    return AssistantVersionRow(
+        assistant_id=row.assistant_id,
+        version=row.version,
+        graph_id=row.graph_id,
+        name=row.name,
+        description=row.description,
+        config=row.config,
+        context=row.context,
+        meta=row.meta,
+        created_at=row.updated_at,
+    )
+
+
 async def upsert_default_assistant(session: AsyncSession, assistant_id: str, graph_id: str) -> None:
     """Make sure the graph's default assistant exists (idempotent)."""
-    if await session.get(AssistantRow, assistant_id) is None:
-        session.add(
+    existing = await session.get(AssistantRow, assistant_id)
+    if existing is not None:
+        if await session.get(AssistantVersionRow, (assistant_id, existing.version)) is None:
+            session.add(_version_of(existing))  # created before versions were recorded
+        return
+    if existing is None:
+        await insert_assistant(
+            session,
             AssistantRow(
                 assistant_id=assistant_id,
                 graph_id=graph_id,
@@ -53,12 +74,81 @@ async def upsert_default_assistant(session: AsyncSession, assistant_id: str, gra
                 config={},
                 context={},
                 meta={"created_by": "system"},
-            )
+            ),
         )
+
+
+async def insert_assistant(session: AsyncSession, row: AssistantRow) -> AssistantRow:
+    """A new assistant with its first version."""
+    session.add(row)
+    session.add(_version_of(row))
+    await session.flush()
+    return row
 
 
 async def get_assistant(session: AsyncSession, assistant_id: str) -> AssistantRow | None:
     return await session.get(AssistantRow, assistant_id)
+
+
+async def add_assistant_version(session: AsyncSession, row: AssistantRow, changes: dict[str, Any]) -> AssistantRow:
+    """Apply `changes` as a new version (numbered after the highest ever) and make it the latest."""
+    highest = (
+        await session.exec(
+            select(func.max(AssistantVersionRow.version)).where(AssistantVersionRow.assistant_id == row.assistant_id)
+        )
+    ).one()
+    for key, value in changes.items():
+        setattr(row, key, value)
+    row.version = (highest or row.version) + 1
+    row.updated_at = utcnow()
+    session.add(row)
+    session.add(_version_of(row))
+    await session.flush()
+    return row
+
+
+async def set_latest_assistant_version(session: AsyncSession, row: AssistantRow, version: int) -> AssistantRow | None:
+    """Make a stored version the assistant's current one; None if there is no such version."""
+    stored = await session.get(AssistantVersionRow, (row.assistant_id, version))
+    if stored is None:
+        return None
+    for key in ("graph_id", "name", "description", "config", "context", "meta", "version"):
+        setattr(row, key, getattr(stored, key))
+    row.updated_at = utcnow()
+    session.add(row)
+    return row
+
+
+async def list_assistant_versions(
+    session: AsyncSession, assistant_id: str, *, metadata: dict[str, Any], limit: int, offset: int
+) -> Sequence[AssistantVersionRow]:
+    query = select(AssistantVersionRow).where(AssistantVersionRow.assistant_id == assistant_id)
+    for condition in _json_filter(AssistantVersionRow.__table__.c.metadata, metadata, _dialect(session)):
+        query = query.where(condition)
+    query = query.order_by(col(AssistantVersionRow.version).desc()).offset(offset).limit(limit)
+    return (await session.exec(query)).all()
+
+
+async def delete_assistant(session: AsyncSession, assistant_id: str) -> bool:
+    """Delete an assistant and all its versions; returns whether it existed."""
+    await session.exec(  # type: ignore[call-overload]
+        delete(AssistantVersionRow).where(col(AssistantVersionRow.assistant_id) == assistant_id)
+    )
+    row = await session.get(AssistantRow, assistant_id)
+    if row is None:
+        return False
+    await session.delete(row)
+    return True
+
+
+def _assistant_filters(query: Any, session: AsyncSession, graph_id: str | None, name: str | None, metadata: dict[str, Any]) -> Any:
+    if graph_id:
+        query = query.where(AssistantRow.graph_id == graph_id)
+    if name:
+        query = query.where(col(AssistantRow.name).contains(name))
+    for condition in _json_filter(AssistantRow.__table__.c.metadata, metadata, _dialect(session)):
+        query = query.where(condition)
+    return query
 
 
 async def search_assistants(
@@ -72,16 +162,20 @@ async def search_assistants(
     sort_by: str,
     sort_order: str,
 ) -> Sequence[AssistantRow]:
-    query = select(AssistantRow)
-    if graph_id:
-        query = query.where(AssistantRow.graph_id == graph_id)
-    if name:
-        query = query.where(col(AssistantRow.name).contains(name))
-    for condition in _json_filter(AssistantRow.__table__.c.metadata, metadata, _dialect(session)):
-        query = query.where(condition)
+    query = _assistant_filters(select(AssistantRow), session, graph_id, name, metadata)
     order = getattr(AssistantRow, sort_by)
-    query = query.order_by(order.desc() if sort_order == "desc" else order.asc())
+    tie = col(AssistantRow.assistant_id)
+    query = query.order_by(*(
+        (order.desc(), tie.desc()) if sort_order == "desc" else (order.asc(), tie.asc())
+    ))
     return (await session.exec(query.offset(offset).limit(limit))).all()
+
+
+async def count_assistants(
+    session: AsyncSession, *, graph_id: str | None, name: str | None, metadata: dict[str, Any]
+) -> int:
+    query = _assistant_filters(select(func.count()).select_from(AssistantRow), session, graph_id, name, metadata)
+    return int((await session.exec(query)).one())
 
 
 # --- threads ----------------------------------------------------------------------------------
@@ -89,6 +183,19 @@ async def search_assistants(
 
 async def get_thread(session: AsyncSession, thread_id: str) -> ThreadRow | None:
     return await session.get(ThreadRow, thread_id)
+
+
+def _thread_filters(
+    query: Any, session: AsyncSession, metadata: dict[str, Any], values: dict[str, Any], status: str | None
+) -> Any:
+    if status:
+        query = query.where(ThreadRow.status == status)
+    dialect = _dialect(session)
+    for condition in _json_filter(ThreadRow.__table__.c.metadata, metadata, dialect):
+        query = query.where(condition)
+    for condition in _json_filter(ThreadRow.__table__.c["values"], values, dialect):
+        query = query.where(condition)
+    return query
 
 
 async def search_threads(
@@ -103,19 +210,40 @@ async def search_threads(
     sort_by: str,
     sort_order: str,
 ) -> Sequence[ThreadRow]:
-    query = select(ThreadRow)
+    query = _thread_filters(select(ThreadRow), session, metadata, values, status)
     if ids:
         query = query.where(col(ThreadRow.thread_id).in_(ids))
-    if status:
-        query = query.where(ThreadRow.status == status)
-    dialect = _dialect(session)
-    for condition in _json_filter(ThreadRow.__table__.c.metadata, metadata, dialect):
-        query = query.where(condition)
-    for condition in _json_filter(ThreadRow.__table__.c["values"], values, dialect):
-        query = query.where(condition)
     order = getattr(ThreadRow, sort_by)
-    query = query.order_by(order.desc() if sort_order == "desc" else order.asc())
+    tie = col(ThreadRow.thread_id)
+    query = query.order_by(*((order.desc(), tie.desc()) if sort_order == "desc" else (order.asc(), tie.asc())))
     return (await session.exec(query.offset(offset).limit(limit))).all()
+
+
+async def count_threads(session: AsyncSession, *, metadata: dict[str, Any], values: dict[str, Any], status: str | None) -> int:
+    query = _thread_filters(select(func.count()).select_from(ThreadRow), session, metadata, values, status)
+    return int((await session.exec(query)).one())
+
+
+async def thread_ids_with_metadata(session: AsyncSession, metadata: dict[str, Any]) -> list[str]:
+    query = _thread_filters(select(ThreadRow.thread_id), session, metadata, {}, None)
+    return list((await session.exec(query)).all())
+
+
+async def expired_thread_ids(session: AsyncSession, now: datetime, limit: int = 100) -> list[str]:
+    """Threads whose TTL has passed and that are not running anything."""
+    query = (
+        select(ThreadRow.thread_id)
+        .where(col(ThreadRow.expires_at).is_not(None), col(ThreadRow.expires_at) <= now)
+        .where(ThreadRow.status != "busy")
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+def refresh_expiry(thread: ThreadRow, now: datetime) -> None:
+    """A thread with a TTL lives `ttl` minutes past its latest change."""
+    minutes = (thread.ttl or {}).get("ttl")
+    thread.expires_at = now + timedelta(minutes=float(minutes)) if minutes else None
 
 
 async def mark_thread_busy(session: AsyncSession, thread_id: str, graph_id: str, assistant_id: str) -> None:
@@ -199,6 +327,37 @@ async def active_run(session: AsyncSession, thread_id: str) -> RunRow | None:
         .order_by(col(RunRow.status).desc(), col(RunRow.run_id).asc())
     )
     return (await session.exec(query)).first()
+
+
+async def record_outside_end(session: AsyncSession, run_id: str, status: str) -> None:
+    """A run's workflow closed without recording it (cancelled, terminated, timed out from outside):
+    record its status and free its thread if nothing else is active there."""
+    run = await set_run_status(session, run_id, status)
+    if run is None:
+        return
+    thread = await session.get(ThreadRow, run.thread_id)
+    if thread is None or thread.status != "busy":
+        return
+    if not await has_other_active_runs(session, run.thread_id, run_id):
+        thread.status = "error" if status in ("error", "timeout") else "idle"
+        thread.updated_at = utcnow()
+        session.add(thread)
+
+
+async def delete_run(session: AsyncSession, run_id: str) -> None:
+    await session.exec(delete(RunRow).where(col(RunRow.run_id) == run_id))  # type: ignore[call-overload]
+
+
+async def runs_with_status(session: AsyncSession, statuses: list[str], thread_id: str | None) -> Sequence[RunRow]:
+    query = select(RunRow).where(col(RunRow.status).in_(statuses))
+    if thread_id:
+        query = query.where(RunRow.thread_id == thread_id)
+    return (await session.exec(query)).all()
+
+
+async def active_runs(session: AsyncSession, thread_id: str) -> Sequence[RunRow]:
+    query = select(RunRow).where(RunRow.thread_id == thread_id, col(RunRow.status).in_(ACTIVE_RUN_STATUSES))
+    return (await session.exec(query)).all()
 
 
 async def delete_thread(session: AsyncSession, thread_id: str) -> bool:

@@ -44,6 +44,22 @@ class AssistantRow(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class AssistantVersionRow(SQLModel, table=True):
+    """Every version an assistant has had; the assistant's own row mirrors the one set as latest."""
+
+    __tablename__ = "assistant_versions"
+
+    assistant_id: str = Field(primary_key=True, sa_type=String(64))
+    version: int = Field(primary_key=True)
+    graph_id: str
+    name: str
+    description: str | None = None
+    config: dict[str, Any] = _json()
+    context: dict[str, Any] = _json()
+    meta: dict[str, Any] = _json(name="metadata")
+    created_at: datetime = _ts()
+
+
 class ThreadRow(SQLModel, table=True):
     __tablename__ = "threads"
 
@@ -57,6 +73,9 @@ class ThreadRow(SQLModel, table=True):
     values: dict[str, Any] | None = _json(nullable=True)
     interrupts: dict[str, Any] | None = _json(nullable=True)
     error: dict[str, Any] | None = _json(nullable=True)
+    # `{"ttl": minutes, "strategy": "delete"}` as sent; `expires_at` is when the sweeper deletes it.
+    ttl: dict[str, Any] | None = _json(nullable=True)
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True, index=True)
 
 
 class RunRow(SQLModel, table=True):

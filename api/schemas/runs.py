@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import (
@@ -54,6 +56,7 @@ class _RunCreateBase(BaseModel):
     after_seconds: float | None = Field(default=None, ge=0)
     checkpoint_during: bool = False
     durability: Durability = "async"
+    on_disconnect: Literal["cancel", "continue"] = "continue"
 
     @model_validator(mode="after")
     def _input_or_command(self) -> "_RunCreateBase":
@@ -76,3 +79,26 @@ class RunCreateStateful(_RunCreateBase):
 class RunCreateStateless(_RunCreateBase):
     on_completion: OnCompletion = "delete"
     if_not_exists: IfNotExists = "create"
+
+
+class RunsCancel(BaseModel):
+    """`POST /runs/cancel`: runs by id (on one thread), or every run with a status."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    thread_id: str | None = None
+    run_ids: list[str] | None = None
+    status: Literal["pending", "running", "all"] | None = None
+
+    @model_validator(mode="after")
+    def _ids_or_status(self) -> "RunsCancel":
+        if self.run_ids and self.status:
+            raise ValueError("Pass either run_ids (with thread_id) or status, not both")
+        if self.run_ids and not self.thread_id:
+            raise ValueError("run_ids need the thread_id they belong to")
+        if not self.run_ids and not self.status:
+            raise ValueError("Pass run_ids (with thread_id) or a status")
+        return self
+
+
+CancelAction = Literal["interrupt", "rollback"]

@@ -1,16 +1,34 @@
-"""Assistants: the default assistant of each graph, lookup by id or graph id, search."""
+"""Assistants: CRUD with versions, search and count, and what the graph behind one looks like."""
 
 from __future__ import annotations
 
+import logging
+import warnings
 from typing import Any
 from uuid import UUID
+
+from pydantic import TypeAdapter
 
 from activities.storage import AssistantRow
 from activities.storage import queries
 from api.context import AppContext
-from api.errors import NotFound
-from api.schemas.assistants import AssistantSearchRequest
-from api.services.serialize import assistant_to_wire
+from api.errors import BadRequest, Conflict, InvalidRequest, NotFound
+from api.schemas.assistants import (
+    AssistantCountRequest,
+    AssistantCreate,
+    AssistantPatch,
+    AssistantSearchRequest,
+    AssistantVersionsSearchRequest,
+)
+from api.services.serialize import assistant_to_wire, select_fields, version_to_wire
+from workflows.types import uuid7
+
+log = logging.getLogger("agent_server.api")
+
+CONTEXT_AND_CONFIGURABLE = (
+    "Cannot specify both configurable and context. Prefer setting context alone: context was "
+    "introduced in LangGraph 0.6.0 and replaces configurable."
+)
 
 
 async def register_default_assistants(ctx: AppContext) -> None:
@@ -28,7 +46,24 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-async def resolve_assistant(ctx: AppContext, assistant_id_or_graph: str) -> AssistantRow:
+def _require_graph(ctx: AppContext, graph_id: str) -> None:
+    if graph_id not in ctx.graphs:
+        raise NotFound(f"Graph '{graph_id}' not found (this server serves: {', '.join(sorted(ctx.graphs))})")
+
+
+def mirror_context(config: dict[str, Any], context: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`context` and `config.configurable` carry the same values; sending both is a 400."""
+    configurable = config.get("configurable") or {}
+    if configurable and context:
+        raise BadRequest(CONTEXT_AND_CONFIGURABLE)
+    if context:
+        return {**config, "configurable": dict(context)}, dict(context)
+    if configurable:
+        return config, dict(configurable)
+    return config, {}
+
+
+async def resolve_assistant(ctx: AppContext, assistant_id_or_graph: str, *, servable: bool = True) -> AssistantRow:
     """An assistant by id, or a graph's default assistant by graph id (as the official server does)."""
     if not _is_uuid(assistant_id_or_graph):
         spec = ctx.graphs.get(assistant_id_or_graph)
@@ -42,16 +77,87 @@ async def resolve_assistant(ctx: AppContext, assistant_id_or_graph: str) -> Assi
         row = await queries.get_assistant(session, assistant_id_or_graph)
     if row is None:
         raise NotFound(f"Assistant '{assistant_id_or_graph}' not found")
-    if row.graph_id not in ctx.graphs:
+    if servable and row.graph_id not in ctx.graphs:
         raise NotFound(f"Assistant '{row.assistant_id}' uses graph '{row.graph_id}', which this server does not serve")
     return row
 
 
 async def get_assistant(ctx: AppContext, assistant_id: str) -> dict[str, Any]:
-    return assistant_to_wire(await resolve_assistant(ctx, assistant_id))
+    return assistant_to_wire(await resolve_assistant(ctx, assistant_id, servable=False))
 
 
-async def search_assistants(ctx: AppContext, request: AssistantSearchRequest) -> list[dict[str, Any]]:
+async def create_assistant(ctx: AppContext, request: AssistantCreate) -> dict[str, Any]:
+    _require_graph(ctx, request.graph_id)
+    config, context = mirror_context(request.config, request.context)
+    assistant_id = uuid7()
+    if request.assistant_id is not None:
+        if not _is_uuid(request.assistant_id):
+            raise InvalidRequest(f"assistant_id must be a UUID, got {request.assistant_id!r}")
+        assistant_id = str(UUID(request.assistant_id))
+    async with ctx.db.session() as session:
+        existing = await queries.get_assistant(session, assistant_id)
+        if existing is not None:
+            if request.if_exists == "do_nothing":
+                return assistant_to_wire(existing)
+            raise Conflict(f"Assistant {assistant_id} already exists")
+        row = await queries.insert_assistant(
+            session,
+            AssistantRow(
+                assistant_id=assistant_id,
+                graph_id=request.graph_id,
+                name=request.name or "Untitled",
+                description=request.description,
+                config=config,
+                context=context,
+                meta=dict(request.metadata),
+            ),
+        )
+    return assistant_to_wire(row)
+
+
+async def update_assistant(ctx: AppContext, assistant_id: str, patch: AssistantPatch) -> dict[str, Any]:
+    """Each update is a new version; metadata merges into the current one, other fields replace."""
+    if patch.graph_id is not None:
+        _require_graph(ctx, patch.graph_id)
+    current = await resolve_assistant(ctx, assistant_id, servable=False)
+    changes: dict[str, Any] = {}
+    if patch.config is not None or patch.context is not None:
+        config, context = mirror_context(
+            patch.config if patch.config is not None else {},
+            patch.context if patch.context is not None else {},
+        )
+        if patch.config is None:
+            config = {**(current.config or {}), "configurable": context}
+        changes.update(config=config, context=context)
+    if patch.graph_id is not None:
+        changes["graph_id"] = patch.graph_id
+    if patch.metadata is not None:
+        changes["meta"] = {**(current.meta or {}), **patch.metadata}
+    if patch.name is not None:
+        changes["name"] = patch.name
+    if patch.description is not None:
+        changes["description"] = patch.description
+    async with ctx.db.session() as session:
+        row = await queries.get_assistant(session, current.assistant_id)
+        if row is None:
+            raise NotFound(f"Assistant '{current.assistant_id}' not found")
+        row = await queries.add_assistant_version(session, row, changes)
+    return assistant_to_wire(row)
+
+
+async def delete_assistant(ctx: AppContext, assistant_id: str, *, delete_threads: bool) -> None:
+    from api.services.threads import delete_thread, thread_ids_of_assistant
+
+    row = await resolve_assistant(ctx, assistant_id, servable=False)
+    if delete_threads:
+        for thread_id in await thread_ids_of_assistant(ctx, row.assistant_id):
+            await delete_thread(ctx, thread_id)
+    async with ctx.db.session() as session:
+        await queries.delete_assistant(session, row.assistant_id)
+
+
+async def search_assistants(ctx: AppContext, request: AssistantSearchRequest) -> tuple[list[dict[str, Any]], int | None]:
+    """The page of assistants, and the offset of the next page if there may be one."""
     async with ctx.db.session() as session:
         rows = await queries.search_assistants(
             session,
@@ -63,7 +169,99 @@ async def search_assistants(ctx: AppContext, request: AssistantSearchRequest) ->
             sort_by=request.sort_by,
             sort_order=request.sort_order,
         )
-    found = [assistant_to_wire(r) for r in rows]
-    if request.select:
-        found = [{k: v for k, v in a.items() if k in request.select} for a in found]
+    found = [select_fields(assistant_to_wire(r), request.select) for r in rows]
+    next_offset = request.offset + request.limit if len(rows) == request.limit else None
+    return found, next_offset
+
+
+async def count_assistants(ctx: AppContext, request: AssistantCountRequest) -> int:
+    async with ctx.db.session() as session:
+        return await queries.count_assistants(
+            session, graph_id=request.graph_id, name=request.name, metadata=request.metadata
+        )
+
+
+async def list_versions(ctx: AppContext, assistant_id: str, request: AssistantVersionsSearchRequest) -> list[dict[str, Any]]:
+    row = await resolve_assistant(ctx, assistant_id, servable=False)
+    async with ctx.db.session() as session:
+        versions = await queries.list_assistant_versions(
+            session, row.assistant_id, metadata=request.metadata, limit=request.limit, offset=request.offset
+        )
+    return [version_to_wire(v) for v in versions]
+
+
+async def set_latest(ctx: AppContext, assistant_id: str, version: int | None) -> dict[str, Any]:
+    if version is None:
+        raise InvalidRequest("version is required (in the body or as a query parameter)")
+    row = await resolve_assistant(ctx, assistant_id, servable=False)
+    async with ctx.db.session() as session:
+        current = await queries.get_assistant(session, row.assistant_id)
+        updated = None if current is None else await queries.set_latest_assistant_version(session, current, version)
+    if updated is None:
+        raise NotFound(f"Assistant {row.assistant_id} has no version {version}")
+    return assistant_to_wire(updated)
+
+
+# --- the graph behind an assistant ------------------------------------------------------------
+
+
+async def _graph(ctx: AppContext, assistant_id: str) -> tuple[AssistantRow, Any]:
+    row = await resolve_assistant(ctx, assistant_id)
+    return row, ctx.state_reader(row.graph_id)
+
+
+def parse_xray(value: str | None) -> bool | int:
+    """`xray` is a boolean or a depth, as a query string."""
+    if value is None or value.lower() in ("", "false", "0"):
+        return False
+    if value.lower() == "true":
+        return True
+    try:
+        depth = int(value)
+    except ValueError:
+        raise InvalidRequest(f"xray must be true, false or a positive depth, got {value!r}") from None
+    if depth < 0:
+        raise InvalidRequest(f"xray must be true, false or a positive depth, got {value!r}")
+    return depth
+
+
+async def get_graph(ctx: AppContext, assistant_id: str, xray: bool | int) -> dict[str, Any]:
+    _row, graph = await _graph(ctx, assistant_id)
+    drawable = await graph.aget_graph(xray=xray)
+    return drawable.to_json()  # type: ignore[no-any-return]
+
+
+def _safe_schema(name: str, build: Any) -> dict[str, Any] | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return build()  # type: ignore[no-any-return]
+    except Exception as exc:  # a schema LangGraph or pydantic cannot express as JSON Schema
+        log.info("no %s schema: %s", name, exc)
+        return None
+
+
+def _schemas(graph: Any, builder: Any) -> dict[str, Any]:
+    state_type = getattr(builder, "state_schema", None) if builder is not None else None
+    return {
+        "input_schema": _safe_schema("input", graph.get_input_jsonschema),
+        "output_schema": _safe_schema("output", graph.get_output_jsonschema),
+        "state_schema": _safe_schema("state", lambda: TypeAdapter(state_type).json_schema())
+        if state_type is not None
+        else _safe_schema("state", graph.get_output_jsonschema),
+        "config_schema": _safe_schema("config", lambda: graph.config_schema().model_json_schema()),
+        "context_schema": _safe_schema("context", graph.get_context_jsonschema),
+    }
+
+
+async def get_schemas(ctx: AppContext, assistant_id: str) -> dict[str, Any]:
+    row, graph = await _graph(ctx, assistant_id)
+    return {"graph_id": row.graph_id, **_schemas(graph, ctx.graphs[row.graph_id].builder)}
+
+
+async def get_subgraphs(ctx: AppContext, assistant_id: str, namespace: str | None, recurse: bool) -> dict[str, Any]:
+    _row, graph = await _graph(ctx, assistant_id)
+    found: dict[str, Any] = {}
+    async for ns, subgraph in graph.aget_subgraphs(namespace=namespace, recurse=recurse):
+        found[ns] = _schemas(subgraph, getattr(subgraph, "builder", None))
     return found

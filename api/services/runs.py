@@ -11,20 +11,23 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError, TerminatedError
+from temporalio.exceptions import TimeoutError as WorkflowTimeoutError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.storage import RunRow, ThreadRow
 from activities.storage import queries
+from activities.storage.checkpoints import delete_run_checkpoints
 from activities.wire import jsonable
 from api.context import AppContext
-from api.errors import Conflict, InvalidRequest, NotFound
-from api.schemas.runs import RunCreateStateful, RunCreateStateless
-from api.services.assistants import resolve_assistant
-from api.services.serialize import run_to_wire
-from api.services.threads import delete_thread, require_thread
+from api.errors import BadRequest, Conflict, InvalidRequest, NotFound
+from api.schemas.runs import RunCreateStateful, RunCreateStateless, RunsCancel
+from api.services.assistants import mirror_context, resolve_assistant
+from api.services.reconcile import reconciled_status
+from api.services.serialize import run_to_wire, select_fields
+from api.services.threads import require_thread
 from workflows.run import RunWorkflow
-from workflows.status import is_terminal, run_status_from_temporal
+from workflows.status import is_terminal
 from workflows.thread import THREAD_BUSY_ERROR, ThreadInput, ThreadWorkflow
 from workflows.types import RunInput, RunResult, SubmitRun, run_workflow_id, thread_workflow_id, uuid7
 
@@ -58,6 +61,7 @@ def _run_kwargs(payload: RunCreateStateful | RunCreateStateless, config: dict[st
 
 
 async def _thread_for_run(ctx: AppContext, thread_id: str, if_not_exists: str) -> ThreadRow:
+    """The run's thread; created on the fly with `if_not_exists="create"`."""
     async with ctx.db.session() as session:
         thread = await queries.get_thread(session, thread_id)
         if thread is None and if_not_exists == "create":
@@ -76,15 +80,15 @@ async def create_run(
     temporary: bool = False,
 ) -> dict[str, Any]:
     """Admit a run on a thread: the thread's workflow applies the multitask strategy and starts it."""
-    if payload.after_seconds:
-        raise InvalidRequest("after_seconds is not supported yet")
     assistant = await resolve_assistant(ctx, payload.assistant_id)
     thread = await _thread_for_run(ctx, thread_id, payload.if_not_exists)
     run_id = uuid7()
     checkpoint_id = getattr(payload, "checkpoint_id", None) or (getattr(payload, "checkpoint", None) or {}).get(
         "checkpoint_id"
     )
-    config = _merge_config(assistant.config or {}, payload.config)
+    run_config, run_context = mirror_context(payload.config, payload.context)
+    config = _merge_config(assistant.config or {}, run_config)
+    context = {**(assistant.context or {}), **run_context}
     config["configurable"].update(
         run_id=run_id,
         thread_id=thread.thread_id,
@@ -107,7 +111,7 @@ async def create_run(
         command=kwargs["command"],
         config={k: v for k, v in config.items() if k != "configurable"}
         | {"configurable": {k: v for k, v in config["configurable"].items() if v is not None}},
-        context=payload.context,
+        context=context,
         metadata={
             "graph_id": assistant.graph_id,
             "assistant_id": assistant.assistant_id,
@@ -120,6 +124,8 @@ async def create_run(
         checkpoint_id=checkpoint_id,
         multitask_strategy=multitask,
         kwargs=kwargs,
+        after_seconds=payload.after_seconds or None,
+        temporary=temporary,
     )
     await _submit(ctx, run, multitask)
     row = RunRow(
@@ -165,23 +171,6 @@ async def _submit(ctx: AppContext, run: RunInput, multitask: str) -> None:
         raise
 
 
-async def _reconciled_status(ctx: AppContext, row: RunRow) -> str:
-    """The row's status, corrected by Temporal when the workflow ended without recording it."""
-    if is_terminal(row.status):
-        return row.status
-    try:
-        description = await ctx.client.get_workflow_handle(run_workflow_id(row.run_id)).describe()
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return row.status
-        raise
-    status = run_status_from_temporal(description.status, row.status)
-    if is_terminal(status):
-        async with ctx.db.session() as session:
-            await queries.set_run_status(session, row.run_id, status)
-    return status
-
-
 async def require_run(ctx: AppContext, thread_id: str, run_id: str) -> RunRow:
     async with ctx.db.session() as session:
         row = await queries.get_run(session, thread_id, run_id)
@@ -192,44 +181,125 @@ async def require_run(ctx: AppContext, thread_id: str, run_id: str) -> RunRow:
 
 async def get_run(ctx: AppContext, thread_id: str, run_id: str) -> dict[str, Any]:
     row = await require_run(ctx, thread_id, run_id)
-    return run_to_wire(row, await _reconciled_status(ctx, row))
+    return run_to_wire(row, await reconciled_status(ctx, row))
 
 
-async def list_runs(ctx: AppContext, thread_id: str, limit: int, offset: int, status: str | None) -> list[dict[str, Any]]:
+async def list_runs(
+    ctx: AppContext, thread_id: str, limit: int, offset: int, status: str | None, select: list[str] | None
+) -> list[dict[str, Any]]:
     await require_thread(ctx, thread_id)
     async with ctx.db.session() as session:
         rows = await queries.list_runs(session, thread_id, limit=limit, offset=offset, status=status)
-    return [run_to_wire(r) for r in rows]
+    return [select_fields(run_to_wire(r), select) for r in rows]
 
 
-async def join_run(ctx: AppContext, thread_id: str, run_id: str) -> Any:
-    """Wait for the run to end (server side, no polling) and return the thread's values."""
-    await require_run(ctx, thread_id, run_id)
+async def _await_outcome(ctx: AppContext, thread_id: str, run_id: str) -> Any:
+    """Wait for the run's workflow to close (server side, no polling) and answer as join does."""
     handle = ctx.client.get_workflow_handle_for(RunWorkflow.run, run_workflow_id(run_id))
     try:
         result: RunResult = await handle.result()
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        # The workflow is gone (retention passed, or the namespace was reset): the store has the outcome.
+        return await _current_values(ctx, thread_id)
     except WorkflowFailureError as exc:
         cause = exc.cause
+        if isinstance(cause, (CancelledError, TerminatedError)):
+            # Cancelled or terminated: what the run kept is the thread's current state.
+            return await _current_values(ctx, thread_id)
         if isinstance(cause, ApplicationError) and cause.details:
             return {"__error__": cause.details[0]}
+        if isinstance(cause, WorkflowTimeoutError):
+            return {"__error__": {"error": "TimeoutError", "message": f"Run {run_id} exceeded its time limit"}}
         return {"__error__": {"error": type(cause).__name__, "message": str(cause)}}
     return jsonable(result.values)
 
 
+async def _current_values(ctx: AppContext, thread_id: str) -> Any:
+    async with ctx.db.session() as session:
+        thread = await queries.get_thread(session, thread_id)
+    return None if thread is None else thread.values
+
+
+async def join_run(ctx: AppContext, thread_id: str, run_id: str) -> Any:
+    """Wait for the run to end and return the thread's values (or the run's error)."""
+    await require_run(ctx, thread_id, run_id)
+    return await _await_outcome(ctx, thread_id, run_id)
+
+
 async def wait_run(
     ctx: AppContext, thread_id: str | None, payload: RunCreateStateful | RunCreateStateless
-) -> Any:
-    """Create a run and return the thread's values once it ends; stateless runs use a temporary thread."""
-    if thread_id is not None:
-        run = await create_run(ctx, thread_id, payload)
-        return await join_run(ctx, thread_id, run["run_id"])
-    assert isinstance(payload, RunCreateStateless)
-    temporary_thread = uuid7()
-    keep = payload.on_completion == "keep"
+) -> tuple[dict[str, Any], Any]:
+    """Create a run and return it with the thread's values once it ends (a temporary thread if stateless)."""
+    run = await (create_run(ctx, thread_id, payload) if thread_id is not None else create_stateless_run(ctx, payload))
+    return run, await _await_outcome(ctx, run["thread_id"], run["run_id"])
+
+
+async def create_stateless_run(ctx: AppContext, payload: RunCreateStateless) -> dict[str, Any]:
+    """A run on a new thread, deleted with its checkpoints when the run ends unless `on_completion="keep"`."""
+    if payload.command is not None and payload.command.resume is not None:
+        raise BadRequest("A stateless run cannot resume: there is no earlier state to resume from")
     stateless = payload.model_copy(update={"if_not_exists": "create"})
-    run = await create_run(ctx, temporary_thread, stateless, temporary=not keep)
-    try:
-        return await join_run(ctx, temporary_thread, run["run_id"])
-    finally:
-        if not keep:
-            await delete_thread(ctx, temporary_thread)
+    return await create_run(ctx, uuid7(), stateless, temporary=payload.on_completion != "keep")
+
+
+async def create_batch(ctx: AppContext, payloads: list[RunCreateStateless]) -> list[dict[str, Any]]:
+    """Create several stateless runs; each is validated before any is started."""
+    for payload in payloads:
+        await resolve_assistant(ctx, payload.assistant_id)
+    return [await create_stateless_run(ctx, payload) for payload in payloads]
+
+
+async def delete_run(ctx: AppContext, thread_id: str, run_id: str) -> None:
+    row = await require_run(ctx, thread_id, run_id)
+    if not is_terminal(await reconciled_status(ctx, row)):
+        raise Conflict(f"Run {run_id} is still {row.status}; cancel it before deleting it")
+    async with ctx.db.session() as session:
+        await queries.delete_run(session, run_id)
+
+
+async def cancel_run(ctx: AppContext, thread_id: str, run_id: str, *, wait: bool, action: str) -> None:
+    """Cancel the run's workflow: a running node is cancelled through its heartbeat, a queued run never starts.
+
+    `rollback` also deletes the run and the checkpoints it wrote, so the thread is as before it.
+    """
+    row = await require_run(ctx, thread_id, run_id)
+    handle = ctx.client.get_workflow_handle(run_workflow_id(run_id))
+    if not is_terminal(row.status):
+        try:
+            await handle.cancel()
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+    if wait or action == "rollback":
+        await _await_outcome(ctx, thread_id, run_id)
+    if action == "rollback":
+        await _roll_back(ctx, row)
+
+
+async def _roll_back(ctx: AppContext, row: RunRow) -> None:
+    from api.services.threads import record_state_if_known
+
+    assert ctx.db.checkpointer is not None
+    await delete_run_checkpoints(ctx.db.checkpointer, row.thread_id, row.run_id)
+    async with ctx.db.session() as session:
+        await queries.delete_run(session, row.run_id)
+    await record_state_if_known(ctx, row.thread_id)
+
+
+async def cancel_runs(ctx: AppContext, request: RunsCancel, action: str) -> None:
+    """Cancel runs by id on one thread, or every pending/running run (optionally of one thread)."""
+    async with ctx.db.session() as session:
+        if request.run_ids:
+            assert request.thread_id is not None
+            rows = [await queries.get_run(session, request.thread_id, r) for r in request.run_ids]
+            missing = [r for r, row in zip(request.run_ids, rows) if row is None]
+            if missing:
+                raise NotFound(f"Runs not found on thread {request.thread_id}: {', '.join(missing)}")
+            targets = [r for r in rows if r is not None]
+        else:
+            statuses = ["pending", "running"] if request.status == "all" else [request.status or "pending"]
+            targets = list(await queries.runs_with_status(session, statuses, request.thread_id))
+    for row in targets:
+        await cancel_run(ctx, row.thread_id, row.run_id, wait=False, action=action)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from activities.storage import AssistantRow, RunRow, ThreadRow
+from activities.storage import AssistantRow, AssistantVersionRow, RunRow, ThreadRow
 
 
 def iso(value: datetime | None) -> str | None:
@@ -32,6 +32,27 @@ def assistant_to_wire(row: AssistantRow) -> dict[str, Any]:
     }
 
 
+def version_to_wire(row: AssistantVersionRow) -> dict[str, Any]:
+    return {
+        "assistant_id": row.assistant_id,
+        "graph_id": row.graph_id,
+        "config": row.config or {},
+        "context": row.context or {},
+        "created_at": iso(row.created_at),
+        "metadata": row.meta or {},
+        "version": row.version,
+        "name": row.name,
+        "description": row.description,
+    }
+
+
+def select_fields(item: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    """Only the requested top-level fields (`select` of searches and lists); all when none given."""
+    if not fields:
+        return item
+    return {k: v for k, v in item.items() if k in fields}
+
+
 def thread_to_wire(row: ThreadRow) -> dict[str, Any]:
     return {
         "thread_id": row.thread_id,
@@ -44,6 +65,7 @@ def thread_to_wire(row: ThreadRow) -> dict[str, Any]:
         "values": row.values,
         "interrupts": row.interrupts or {},
         "error": row.error,
+        "ttl": row.ttl,
     }
 
 

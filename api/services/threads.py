@@ -1,49 +1,96 @@
-"""Threads: create, get, search, delete, and their state (live from the run, else from the store)."""
+"""Threads: CRUD, search, copy and prune; their state and history (live from the run, else the store)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from langgraph.types import Command, StateUpdate
 from temporalio.client import WorkflowQueryFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.storage import ThreadRow
 from activities.storage import queries
-from activities.wire import empty_state, snapshot_to_wire
+from activities.storage.checkpoints import copy_thread as copy_checkpoints
+from activities.storage.checkpoints import keep_latest_checkpoint, storage_of_thread
+from activities.storage.tables import utcnow
+from activities.wire import empty_state, interrupt_to_wire, jsonable, snapshot_to_wire
 from api.context import AppContext
 from api.errors import Conflict, InvalidRequest, NotFound
-from api.schemas.threads import ThreadCreate, ThreadSearchRequest
-from api.services.serialize import thread_to_wire
+from api.schemas.threads import (
+    CheckpointConfig,
+    Superstep,
+    ThreadCountRequest,
+    ThreadCreate,
+    ThreadPatch,
+    ThreadPruneRequest,
+    ThreadSearchRequest,
+    ThreadStateSearch,
+    ThreadStateUpdate,
+)
+from api.services.reconcile import reconcile_thread_runs
+from api.services.serialize import select_fields, thread_to_wire
 from workflows.run import RunWorkflow
+from workflows.status import thread_status_at_rest
 from workflows.types import run_workflow_id, uuid7
 
 log = logging.getLogger("agent_server.api")
 
 
-def _thread_id(value: str | None) -> str:
-    if value is None:
-        return uuid7()
+def parse_uuid(value: str, what: str) -> str:
+    """The canonical form of a UUID given in a body (path ids are validated by FastAPI)."""
     try:
         return str(UUID(value))
-    except ValueError:
-        raise InvalidRequest(f"thread_id must be a UUID, got {value!r}") from None
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidRequest(f"{what} must be a UUID, got {value!r}") from None
+
+
+# --- the thread resource ----------------------------------------------------------------------
 
 
 async def create_thread(ctx: AppContext, request: ThreadCreate) -> dict[str, Any]:
-    if request.supersteps:
-        raise InvalidRequest("supersteps are not supported yet")
-    thread_id = _thread_id(request.thread_id)
+    thread_id = uuid7() if request.thread_id is None else parse_uuid(request.thread_id, "thread_id")
+    graph_id = request.metadata.get("graph_id")
+    if request.supersteps and graph_id not in ctx.graphs:
+        raise InvalidRequest(
+            "supersteps need the graph to apply them with: set metadata.graph_id (the SDK's graph_id) to one of "
+            + ", ".join(sorted(ctx.graphs))
+        )
     async with ctx.db.session() as session:
         existing = await queries.get_thread(session, thread_id)
         if existing is not None:
             if request.if_exists == "do_nothing":
                 return thread_to_wire(existing)
             raise Conflict(f"Thread {thread_id} already exists")
-        row = ThreadRow(thread_id=thread_id, meta=dict(request.metadata), config={})
+        row = ThreadRow(
+            thread_id=thread_id,
+            meta=dict(request.metadata),
+            config={},
+            ttl=request.ttl.model_dump() if request.ttl else None,
+        )
+        queries.refresh_expiry(row, utcnow())
         session.add(row)
+    if request.supersteps:
+        try:
+            await _apply_supersteps(ctx, thread_id, graph_id, request.supersteps)
+        except Exception as exc:  # nothing half-written: the thread goes away with what was applied
+            await delete_thread(ctx, thread_id)
+            raise InvalidRequest(f"supersteps could not be applied: {exc}") from None
+        row = await require_thread(ctx, thread_id)
     return thread_to_wire(row)
+
+
+async def _apply_supersteps(ctx: AppContext, thread_id: str, graph_id: str, supersteps: list[Superstep]) -> None:
+    graph = ctx.state_reader(graph_id)
+    steps = [
+        [StateUpdate(Command(**u.command) if u.command else u.values, u.as_node) for u in step.updates]
+        for step in supersteps
+    ]
+    await graph.abulk_update_state(_config(thread_id), steps)
+    await _record_state(ctx, thread_id, graph_id)
 
 
 async def require_thread(ctx: AppContext, thread_id: str) -> ThreadRow:
@@ -55,14 +102,52 @@ async def require_thread(ctx: AppContext, thread_id: str) -> ThreadRow:
 
 
 async def get_thread(ctx: AppContext, thread_id: str) -> dict[str, Any]:
-    return thread_to_wire(await require_thread(ctx, thread_id))
+    row = await require_thread(ctx, thread_id)
+    if row.status == "busy" and await reconcile_thread_runs(ctx, thread_id):
+        row = await require_thread(ctx, thread_id)  # a run had ended from outside (CLI, timeout)
+    return thread_to_wire(row)
 
 
-async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> list[dict[str, Any]]:
+async def update_thread(ctx: AppContext, thread_id: str, patch: ThreadPatch) -> dict[str, Any]:
+    """Merge metadata, set or replace the TTL."""
+    async with ctx.db.session() as session:
+        row = await queries.get_thread(session, thread_id)
+        if row is None:
+            raise NotFound(f"Thread {thread_id} not found")
+        now = utcnow()
+        if patch.metadata is not None:
+            row.meta = {**(row.meta or {}), **patch.metadata}
+        if patch.ttl is not None:
+            row.ttl = patch.ttl.model_dump()
+        row.updated_at = now
+        queries.refresh_expiry(row, now)
+        session.add(row)
+    return thread_to_wire(row)
+
+
+def _extract(thread: dict[str, Any], paths: dict[str, str]) -> dict[str, Any]:
+    """`{alias: value at dotted path}`; a missing step gives None."""
+    extracted: dict[str, Any] = {}
+    for alias, path in paths.items():
+        value: Any = thread
+        for part in path.split("."):
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and part.lstrip("-").isdigit() and -len(value) <= int(part) < len(value):
+                value = value[int(part)]
+            else:
+                value = None
+                break
+        extracted[alias] = value
+    return extracted
+
+
+async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> tuple[list[dict[str, Any]], int | None]:
+    ids = [parse_uuid(i, "ids[]") for i in request.ids] if request.ids else None
     async with ctx.db.session() as session:
         rows = await queries.search_threads(
             session,
-            ids=request.ids,
+            ids=ids,
             metadata=request.metadata,
             values=request.values,
             status=request.status,
@@ -71,20 +156,135 @@ async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> list[
             sort_by=request.sort_by,
             sort_order=request.sort_order,
         )
-    found = [thread_to_wire(r) for r in rows]
-    if request.select:
-        found = [{k: v for k, v in t.items() if k in request.select} for t in found]
-    return found
+    found = []
+    for row in rows:
+        wire = thread_to_wire(row)
+        item = select_fields(wire, request.select)
+        if request.extract:
+            item["extracted"] = _extract(wire, request.extract)
+        found.append(item)
+    next_offset = request.offset + request.limit if len(rows) == request.limit else None
+    return found, next_offset
+
+
+async def count_threads(ctx: AppContext, request: ThreadCountRequest) -> int:
+    async with ctx.db.session() as session:
+        return await queries.count_threads(
+            session, metadata=request.metadata, values=request.values, status=request.status
+        )
+
+
+async def thread_ids_of_assistant(ctx: AppContext, assistant_id: str) -> list[str]:
+    async with ctx.db.session() as session:
+        return await queries.thread_ids_with_metadata(session, {"assistant_id": assistant_id})
+
+
+async def _stop_active_runs(ctx: AppContext, thread_id: str, reason: str) -> None:
+    """Terminate the workflows of the thread's pending and running runs (before deleting it)."""
+    async with ctx.db.session() as session:
+        active = await queries.active_runs(session, thread_id)
+    for run in active:
+        try:
+            await ctx.client.get_workflow_handle(run_workflow_id(run.run_id)).terminate(reason=reason)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
 
 
 async def delete_thread(ctx: AppContext, thread_id: str, *, missing_ok: bool = True) -> None:
-    """Remove a thread, its runs and its checkpoints."""
+    """Remove a thread: stop its active runs, then delete its runs and its checkpoints."""
+    if not missing_ok:
+        await require_thread(ctx, thread_id)
+    await _stop_active_runs(ctx, thread_id, "thread deleted")
     async with ctx.db.session() as session:
-        existed = await queries.delete_thread(session, thread_id)
-    if not existed and not missing_ok:
-        raise NotFound(f"Thread {thread_id} not found")
+        await queries.delete_thread(session, thread_id)
     assert ctx.db.checkpointer is not None
     await ctx.db.checkpointer.adelete_thread(thread_id)
+
+
+async def copy_thread(ctx: AppContext, thread_id: str) -> dict[str, Any]:
+    """A new thread with the same metadata, values and checkpoint history (same checkpoint ids)."""
+    source = await require_thread(ctx, thread_id)
+    target_id = uuid7()
+    assert ctx.db.checkpointer is not None
+    await copy_checkpoints(ctx.db.checkpointer, thread_id, target_id)
+    now = utcnow()
+    row = ThreadRow(
+        thread_id=target_id,
+        meta=dict(source.meta or {}),
+        config=dict(source.config or {}),
+        status="idle" if source.status == "busy" else source.status,
+        values=source.values,
+        interrupts=source.interrupts,
+        error=source.error,
+        ttl=source.ttl,
+        state_updated_at=source.state_updated_at or now,
+    )
+    queries.refresh_expiry(row, now)
+    async with ctx.db.session() as session:
+        session.add(row)
+    return thread_to_wire(row)
+
+
+async def prune_threads(ctx: AppContext, request: ThreadPruneRequest) -> dict[str, int]:
+    """`delete` removes the threads; `keep_latest` keeps only each thread's newest checkpoint."""
+    ids = [parse_uuid(i, "thread_ids[]") for i in request.thread_ids]
+    async with ctx.db.session() as session:
+        existing = [t for t in ids if await queries.get_thread(session, t) is not None]
+    if request.strategy == "delete":
+        for thread_id in existing:
+            await delete_thread(ctx, thread_id)
+    else:
+        assert ctx.db.checkpointer is not None
+        await keep_latest_checkpoint(ctx.db.checkpointer, existing)
+    return {"pruned_count": len(existing)}
+
+
+async def sweep_expired_threads(ctx: AppContext) -> int:
+    """Delete the threads whose TTL has passed; returns how many."""
+    async with ctx.db.session() as session:
+        expired = await queries.expired_thread_ids(session, utcnow())
+    for thread_id in expired:
+        await delete_thread(ctx, thread_id)
+    if expired:
+        log.info("deleted %d threads whose TTL passed", len(expired))
+    return len(expired)
+
+
+async def sweep_expired_threads_forever(ctx: AppContext) -> None:
+    while True:
+        await asyncio.sleep(ctx.settings.thread_ttl_sweep_secs)
+        try:
+            await sweep_expired_threads(ctx)
+        except Exception:  # keep sweeping; the next round retries
+            log.exception("TTL sweep failed")
+
+
+async def thread_storage(ctx: AppContext, thread_id: str) -> dict[str, Any]:
+    await require_thread(ctx, thread_id)
+    assert ctx.db.checkpointer is not None
+    return await storage_of_thread(ctx.db.checkpointer, thread_id)
+
+
+# --- state and history ------------------------------------------------------------------------
+
+
+def _config(thread_id: str, checkpoint: CheckpointConfig | None = None, checkpoint_id: str | None = None) -> dict[str, Any]:
+    configurable: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ""}
+    if checkpoint is not None:
+        configurable["checkpoint_ns"] = checkpoint.checkpoint_ns or ""
+        if checkpoint.checkpoint_id:
+            configurable["checkpoint_id"] = checkpoint.checkpoint_id
+        if checkpoint.checkpoint_map:
+            configurable["checkpoint_map"] = checkpoint.checkpoint_map
+    if checkpoint_id:
+        configurable["checkpoint_id"] = checkpoint_id
+    return {"configurable": configurable}
+
+
+def _graph_of(ctx: AppContext, row: ThreadRow) -> str | None:
+    graph_id = (row.meta or {}).get("graph_id")
+    return graph_id if graph_id in ctx.graphs else None
 
 
 async def _live_state(ctx: AppContext, thread_id: str) -> dict[str, Any] | None:
@@ -101,17 +301,107 @@ async def _live_state(ctx: AppContext, thread_id: str) -> dict[str, Any] | None:
         return None
 
 
-async def get_thread_state(ctx: AppContext, thread_id: str) -> dict[str, Any]:
+async def get_thread_state(
+    ctx: AppContext,
+    thread_id: str,
+    *,
+    subgraphs: bool = False,
+    checkpoint: CheckpointConfig | None = None,
+    checkpoint_id: str | None = None,
+) -> dict[str, Any]:
     row = await require_thread(ctx, thread_id)
-    if row.status == "busy":
+    at_checkpoint = checkpoint_id or (checkpoint.checkpoint_id if checkpoint else None)
+    if row.status == "busy" and not at_checkpoint and not subgraphs:
         live = await _live_state(ctx, thread_id)
         if live is not None:
             return live
-    graph_id = (row.meta or {}).get("graph_id")
-    if graph_id not in ctx.graphs:
+    graph_id = _graph_of(ctx, row)
+    if graph_id is None:
+        if at_checkpoint:
+            raise NotFound(f"Checkpoint {at_checkpoint} not found on thread {thread_id}")
         return empty_state()
     reader = ctx.state_reader(graph_id)
-    snapshot = await reader.aget_state({"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}})
-    if snapshot.config is None or not snapshot.config.get("configurable", {}).get("checkpoint_id"):
+    snapshot = await reader.aget_state(_config(thread_id, checkpoint, checkpoint_id), subgraphs=subgraphs)
+    if snapshot.created_at is None:
+        if at_checkpoint:
+            raise NotFound(f"Checkpoint {at_checkpoint} not found on thread {thread_id}")
         return empty_state()
     return snapshot_to_wire(snapshot)
+
+
+async def get_thread_history(ctx: AppContext, thread_id: str, search: ThreadStateSearch) -> list[dict[str, Any]]:
+    row = await require_thread(ctx, thread_id)
+    graph_id = _graph_of(ctx, row)
+    if graph_id is None:
+        return []
+    before = search.before
+    if isinstance(before, str):
+        before = CheckpointConfig(checkpoint_id=before)
+    reader = ctx.state_reader(graph_id)
+    history = []
+    async for snapshot in reader.aget_state_history(
+        _config(thread_id, search.checkpoint),
+        filter=search.metadata or None,
+        before=_config(thread_id, before) if before is not None and before.checkpoint_id else None,
+        limit=search.limit,
+    ):
+        history.append(snapshot_to_wire(snapshot))
+    return history
+
+
+async def update_thread_state(ctx: AppContext, thread_id: str, update: ThreadStateUpdate) -> dict[str, Any]:
+    """Write a new checkpoint as if `as_node` had returned `values` (not while a run is active)."""
+    row = await require_thread(ctx, thread_id)
+    if row.status == "busy":
+        raise Conflict(f"Thread {thread_id} is busy with a run; update its state once the run has ended")
+    graph_id = _graph_of(ctx, row)
+    if graph_id is None:
+        raise Conflict(
+            f"Thread {thread_id} has no graph yet: run it first, or create it with metadata.graph_id "
+            f"(one of {', '.join(sorted(ctx.graphs))})"
+        )
+    reader = ctx.state_reader(graph_id)
+    try:
+        config = await reader.aupdate_state(
+            _config(thread_id, update.checkpoint, update.checkpoint_id), update.values, as_node=update.as_node
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidRequest(f"State update rejected by graph '{graph_id}': {exc}") from None
+    await _record_state(ctx, thread_id, graph_id)
+    conf = config["configurable"]
+    return {
+        "checkpoint": {
+            "thread_id": thread_id,
+            "checkpoint_ns": conf.get("checkpoint_ns", ""),
+            "checkpoint_id": conf.get("checkpoint_id"),
+            "checkpoint_map": conf.get("checkpoint_map"),
+        }
+    }
+
+
+async def record_state_if_known(ctx: AppContext, thread_id: str) -> None:
+    """Re-read the thread's latest checkpoint into its row (after checkpoints were removed)."""
+    async with ctx.db.session() as session:
+        row = await queries.get_thread(session, thread_id)
+    graph_id = None if row is None else _graph_of(ctx, row)
+    if graph_id is not None:
+        await _record_state(ctx, thread_id, graph_id)
+
+
+async def _record_state(ctx: AppContext, thread_id: str, graph_id: str) -> None:
+    """Bring the thread row (values, interrupts, status) in line with its latest checkpoint."""
+    snapshot = await ctx.state_reader(graph_id).aget_state(_config(thread_id))
+    interrupts = {t.id: [interrupt_to_wire(i) for i in t.interrupts] for t in snapshot.tasks if t.interrupts}
+    async with ctx.db.session() as session:
+        row = await queries.get_thread(session, thread_id)
+        if row is None:
+            return
+        now: datetime = utcnow()
+        row.values = jsonable(snapshot.values)
+        row.interrupts = interrupts
+        row.status = thread_status_at_rest(bool(snapshot.next), bool(interrupts))
+        row.error = None
+        row.state_updated_at = now
+        row.updated_at = now
+        queries.refresh_expiry(row, now)
+        session.add(row)

@@ -1,0 +1,12 @@
+"""The `X-Pagination-Next` header of searches: the offset of the next page, when there may be one."""
+
+from __future__ import annotations
+
+from fastapi import Response
+
+NEXT_PAGE_HEADER = "X-Pagination-Next"
+
+
+def set_next_page(response: Response, next_offset: int | None) -> None:
+    if next_offset is not None:
+        response.headers[NEXT_PAGE_HEADER] = str(next_offset)
