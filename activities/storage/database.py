@@ -39,7 +39,7 @@ def _sqlite_path(uri: str) -> Path:
 
 
 def _add_missing_columns(conn: Any) -> None:
-    """Additive migration: columns added to a table after a data dir was created (all nullable)."""
+    """Additive migration: columns (all nullable) and indexes added to a table after a data dir was created."""
     inspector = inspect(conn)
     for table in SQLModel.metadata.sorted_tables:
         existing = {c["name"] for c in inspector.get_columns(table.name)}
@@ -51,6 +51,10 @@ def _add_missing_columns(conn: Any) -> None:
             kind = column.type.compile(dialect=conn.dialect)
             log.info("adding column %s.%s (%s)", table.name, column.name, kind)
             conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+        indexed = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in indexed:
+                index.create(conn)
 
 
 class Database:
@@ -113,7 +117,15 @@ class Database:
         import psycopg
 
         async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as lock:
-            await lock.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK_KEY,))
+            # Poll with pg_try_advisory_lock instead of blocking in pg_advisory_lock: a statement
+            # waiting for the lock holds a snapshot, and LangGraph's CREATE INDEX CONCURRENTLY in the
+            # process holding the lock waits for every such snapshot to end — a deadlock PostgreSQL
+            # does not detect.
+            while True:
+                row = await (await lock.execute("SELECT pg_try_advisory_lock(%s)", (_SCHEMA_LOCK_KEY,))).fetchone()
+                if row is not None and row[0]:
+                    break
+                await asyncio.sleep(0.1)
             try:
                 yield
             finally:

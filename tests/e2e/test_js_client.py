@@ -1,8 +1,10 @@
-"""The background-runs guide (../shared/seed), step by step, with the official JS SDK.
+"""The official JS SDK against the server: the background-runs guide, and the resource API.
 
-`tests/e2e/js/background_run_guide.mjs` runs the guide with `@langchain/langgraph-sdk` under node
-and prints one JSON object with what it observed; this module asserts on it the way
-test_guide.py does for the Python SDK.
+Each script in `tests/e2e/js` runs `@langchain/langgraph-sdk` under node and prints one JSON object
+with what it observed; this module asserts on it. `background_run_guide.mjs` is the guide
+(../shared/seed) step by step, as test_guide.py does with the Python SDK; `resource_api.mjs` is
+assistants, threads and runs, as test_assistants_api.py, test_threads_api.py and test_runs_api.py
+do with the Python SDK.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from tests.conftest import Stack
 pytestmark = pytest.mark.timeout(180)
 
 JS_DIR = Path(__file__).resolve().parent / "js"
-SCRIPT = JS_DIR / "background_run_guide.mjs"
+GUIDE_SCRIPT = JS_DIR / "background_run_guide.mjs"
+RESOURCE_SCRIPT = JS_DIR / "resource_api.mjs"
 AGENT_ASSISTANT_ID = "fe096781-5601-53d2-b2f6-0d3403f7e9ca"  # uuid5 of "agent", as in the guide
+GATED_ASSISTANT_ID = "7cd3ce85-6236-5295-944a-a857cdd33018"  # uuid5 of "gated", the same way
 GUIDE_INPUT = {"messages": [{"role": "user", "content": "what's the weather in sf"}]}
 
 
@@ -60,9 +64,10 @@ def js_sdk() -> Path:
     return JS_DIR
 
 
-def run_script(js_dir: Path, url: str) -> dict[str, Any]:
+def run_script(js_dir: Path, url: str, script: Path = GUIDE_SCRIPT, *args: str) -> dict[str, Any]:
+    """Runs `script` with node (arguments: the API URL, then `args`); what it printed, if it succeeded."""
     done = subprocess.run(
-        ["node", str(SCRIPT), url], cwd=js_dir, capture_output=True, text=True, timeout=150
+        ["node", str(script), url, *args], cwd=js_dir, capture_output=True, text=True, timeout=150
     )
     lines = done.stdout.strip().splitlines()
     assert lines, f"no output (exit {done.returncode}); stderr:\n{done.stderr}"
@@ -133,3 +138,183 @@ def test_background_run_guide_with_js_sdk(sqlite_stack: Stack, js_sdk: Path) -> 
     assert missing["status"] == 404, missing
     detail = json.loads(missing["body"])["detail"]
     assert isinstance(detail, str) and o["missingThreadId"] in detail
+
+
+def test_resource_api_with_js_sdk(sqlite_stack: Stack, js_sdk: Path, tmp_path: Path) -> None:
+    o = run_script(js_sdk, sqlite_stack.url, RESOURCE_SCRIPT, str(tmp_path))
+    tag = o["tag"]
+
+    # Assistants: create, update (a new version, metadata merged), versions, set latest, search, count.
+    a = o["assistants"]
+    created = a["created"]
+    assistant_id = created["assistant_id"]
+    assert uuid.UUID(assistant_id)
+    assert created["graph_id"] == "agent"
+    assert created["version"] == 1
+    assert created["name"] == "js-first"
+    assert created["metadata"] == {"tag": tag, "team": "x"}
+    assert a["fetched"] == created
+
+    updated = a["updated"]
+    assert updated["assistant_id"] == assistant_id
+    assert updated["version"] == 2
+    assert updated["metadata"] == {"tag": tag, "team": "y", "extra": True}  # merged into version 1's
+    assert updated["name"] == "js-first"
+
+    assert [v["version"] for v in a["versions"]] == [2, 1]  # newest first
+    assert [v["metadata"] for v in a["versions"]] == [updated["metadata"], created["metadata"]]
+    assert all(v["assistant_id"] == assistant_id for v in a["versions"])
+
+    restored = a["restored"]
+    assert restored["version"] == 1
+    assert restored["metadata"] == {"tag": tag, "team": "x"}  # version 1 again, metadata too
+    assert a["afterRestore"] == restored
+
+    second = a["second"]
+    assert second["assistant_id"] != assistant_id and second["version"] == 1
+    assert [x["name"] for x in a["searched"]] == ["js-first", "js-second"]
+    assert [x["assistant_id"] for x in a["searched"]] == [assistant_id, second["assistant_id"]]
+    assert a["searched"][0]["version"] == 1
+    assert [x["name"] for x in a["searchedLimit"]] == ["js-first"]
+    assert [x["name"] for x in a["searchedPage"]["assistants"]] == ["js-first"]
+    assert a["searchedPage"]["next"] == "1"  # X-Pagination-Next
+    assert [x["assistant_id"] for x in a["searchedTeamX"]] == [assistant_id]
+    assert a["searchedTeamY"] == []  # version 2's metadata is no longer the assistant's
+    assert a["count"] == 2
+    assert a["countTeamZ"] == 1
+    assert a["countAgentGraph"] >= 3  # the default assistant and these two
+
+    graph = a["graph"]
+    assert [n["id"] for n in graph["nodes"]] == ["__start__", "agent", "tools", "__end__"]
+    edges = {(e["source"], e["target"]) for e in graph["edges"]}
+    assert {("__start__", "agent"), ("tools", "agent"), ("agent", "tools"), ("agent", "__end__")} <= edges
+    assert {n["id"] for n in a["graphXray"]["nodes"]} >= {"agent", "tools"}
+    schemas = a["schemas"]
+    assert schemas["graph_id"] == "agent"
+    for key in ("input_schema", "output_schema", "state_schema"):
+        assert "messages" in schemas[key]["properties"], key
+    assert set(a["gatedSchemas"]["state_schema"]["properties"]) == {"label", "log_file", "gate", "trace"}
+
+    duplicate = a["duplicate"]
+    assert duplicate["rejected"] is True, duplicate
+    assert duplicate["status"] == 409, duplicate
+    assert assistant_id in json.loads(duplicate["body"])["detail"]
+    assert a["doNothing"] == restored  # ifExists "do_nothing": the existing one, unchanged
+
+    # Threads: metadata, search and count, a run, history, state at a checkpoint, update, copy, delete.
+    t = o["threads"]
+    thread = t["created"]
+    thread_id = thread["thread_id"]
+    assert uuid.UUID(thread_id).version == 7
+    assert thread["status"] == "idle" and thread["values"] is None
+    assert thread["metadata"] == {"tag": tag, "n": 1}
+    assert t["updated"]["thread_id"] == thread_id
+    assert t["updated"]["metadata"] == {"tag": tag, "n": 2, "extra": True}  # merged
+    other_id = t["other"]["thread_id"]
+    assert [x["thread_id"] for x in t["searchedN2"]] == [thread_id]
+    assert [x["thread_id"] for x in t["searched"]] == [thread_id, other_id]  # created_at ascending
+    assert t["count"] == 2
+
+    trace = ["js:first", "js:wait", "js:last"]
+    assert t["result"] == {"label": "js", "trace": trace}
+    run = t["run"]
+    assert t["runCreated"] == {"run_id": run["run_id"], "thread_id": thread_id}  # from Content-Location
+    assert run["status"] == "success" and run["assistant_id"] == GATED_ASSISTANT_ID
+    after_run = t["afterRun"]
+    assert after_run["status"] == "idle"
+    assert after_run["values"] == t["result"]
+    assert after_run["metadata"] == {
+        "tag": tag, "n": 2, "extra": True, "graph_id": "gated", "assistant_id": GATED_ASSISTANT_ID
+    }
+    assert t["countByValues"] == 1
+
+    history = t["history"]
+    assert [h["metadata"]["step"] for h in history] == [3, 2, 1, 0, -1]  # newest first
+    assert [h["metadata"]["source"] for h in history] == ["loop"] * 4 + ["input"]
+    assert [h["next"] for h in history] == [[], ["last"], ["wait"], ["first"], ["__start__"]]
+    assert [h["values"]["trace"] for h in history] == [trace, trace[:2], trace[:1], [], []]
+    assert all(h["checkpoint"]["thread_id"] == thread_id for h in history)
+    assert history[0]["metadata"]["run_id"] == run["run_id"]
+    for newer, older in zip(history, history[1:]):
+        assert newer["parent_checkpoint"]["checkpoint_id"] == older["checkpoint"]["checkpoint_id"]
+    assert history[-1]["parent_checkpoint"] is None
+
+    older = history[1]
+    for key in ("stateAtId", "stateAtCheckpoint"):
+        at = t[key]
+        assert at["checkpoint"] == older["checkpoint"], key
+        assert at["values"] == {"label": "js", "trace": trace[:2]}, key
+        assert at["next"] == ["last"], key
+        assert at["metadata"]["step"] == 2, key
+
+    checkpoint = t["stateUpdate"]["checkpoint"]
+    assert checkpoint["thread_id"] == thread_id
+    assert checkpoint["checkpoint_id"] not in {h["checkpoint"]["checkpoint_id"] for h in history}
+    edited = t["stateAfterUpdate"]
+    assert edited["checkpoint"]["checkpoint_id"] == checkpoint["checkpoint_id"]
+    assert edited["values"] == {"label": "js", "trace": [*trace, "edited"]}
+    assert edited["metadata"]["source"] == "update" and edited["metadata"]["step"] == 4
+    assert edited["next"] == ["last"]  # as if `wait` had returned: `last` is due
+    assert edited["parent_checkpoint"]["checkpoint_id"] == history[0]["checkpoint"]["checkpoint_id"]
+    assert t["afterUpdate"]["values"] == edited["values"]
+    assert t["afterUpdate"]["status"] == "interrupted"
+
+    copy = t["copy"]
+    assert copy["thread_id"] != thread_id and uuid.UUID(copy["thread_id"])
+    assert copy["metadata"] == after_run["metadata"]
+    assert copy["values"] == edited["values"]
+    original_ids = [h["checkpoint"]["checkpoint_id"] for h in t["historyOriginal"]]
+    assert [h["checkpoint"]["checkpoint_id"] for h in t["historyCopy"]] == original_ids
+    assert original_ids == [checkpoint["checkpoint_id"]] + [h["checkpoint"]["checkpoint_id"] for h in history]
+    assert all(h["checkpoint"]["thread_id"] == copy["thread_id"] for h in t["historyCopy"])
+    assert [h["values"] for h in t["historyCopy"]] == [h["values"] for h in t["historyOriginal"]]
+    assert t["copyState"]["checkpoint"]["checkpoint_id"] == checkpoint["checkpoint_id"]
+    assert t["copyState"]["values"] == edited["values"]
+
+    assert t["deleted"] is None  # 204
+    gone = t["getDeleted"]
+    assert gone["rejected"] is True, gone
+    assert gone["status"] == 404, gone
+    assert thread_id in json.loads(gone["body"])["detail"]
+    assert t["copyAfterDelete"]["thread_id"] == copy["thread_id"]  # the copy is its own thread
+
+    # Runs: list (newest first), get, delete a finished run, cancel a blocked one, a stateless run.
+    r = o["runs"]
+    runs_thread = r["threadId"]
+    first, second_run = r["first"], r["second"]
+    for made, label in ((first, "r1"), (second_run, "r2")):
+        assert made["thread_id"] == runs_thread
+        assert made["status"] in ("pending", "running")
+        assert made["kwargs"]["input"] == {"label": label}
+    assert r["firstJoined"]["trace"] == ["r1:first", "r1:wait", "r1:last"]
+    assert r["secondJoined"]["trace"] == ["r1:first", "r1:wait", "r1:last", "r2:first", "r2:wait", "r2:last"]
+    assert [x["run_id"] for x in r["listed"]] == [second_run["run_id"], first["run_id"]]
+    assert [x["status"] for x in r["listed"]] == ["success", "success"]
+    assert [x["run_id"] for x in r["listedPage"]] == [first["run_id"]]
+    assert r["listedErrors"] == []
+    assert r["got"]["run_id"] == first["run_id"] and r["got"]["status"] == "success"
+    assert r["got"]["updated_at"] >= r["got"]["created_at"]
+    assert r["deleted"] is None  # 204
+    deleted = r["getDeleted"]
+    assert deleted["rejected"] is True, deleted
+    assert deleted["status"] == 404, deleted
+    assert first["run_id"] in json.loads(deleted["body"])["detail"]
+    assert [x["run_id"] for x in r["listedAfterDelete"]] == [second_run["run_id"]]
+
+    blocked = r["blocked"]
+    assert blocked["thread_id"] == r["cancelThreadId"]
+    assert r["loggedBeforeCancel"] == ["c:first", "c:wait-started"]
+    assert r["blockedBeforeCancel"]["status"] == "running"
+    assert r["cancelled"] == {}
+    assert r["afterCancel"]["run_id"] == blocked["run_id"]
+    assert r["afterCancel"]["status"] == "interrupted"
+    # The blocked node was stopped (it never got past its gate); what `first` wrote is kept.
+    assert (tmp_path / "blocked.log").read_text().splitlines() == ["c:first", "c:wait-started"]
+    assert r["cancelledState"]["values"]["trace"] == ["c:first"]
+    assert r["cancelledState"]["next"] == ["wait"]
+    assert r["cancelledThread"]["status"] == "idle"
+
+    assert r["stateless"] == {"label": "stateless", "trace": ["stateless:first", "stateless:wait", "stateless:last"]}
+    stateless = r["statelessCreated"]
+    assert uuid.UUID(stateless["run_id"]).version == 7
+    assert stateless["thread_id"] not in (runs_thread, r["cancelThreadId"])

@@ -66,3 +66,56 @@ async def test_run_rows_are_idempotent_and_track_the_thread(db: Database) -> Non
     async with db.session() as s:
         assert await queries.get_run(s, "t", "r1") is None
         assert await queries.delete_thread(s, "t") is False
+
+
+async def test_a_data_dir_from_before_new_columns_is_migrated(db: Database) -> None:
+    """Opening a database whose tables lack later nullable columns adds them, keeping the rows."""
+    from sqlalchemy import inspect, text
+
+    assert db.engine is not None
+    async with db.session() as s:
+        s.add(ThreadRow(thread_id="old", meta={}, config={}))
+    async with db.engine.begin() as conn:
+        await conn.execute(text("DROP INDEX ix_threads_expires_at"))
+        await conn.execute(text("ALTER TABLE threads DROP COLUMN expires_at"))
+        await conn.execute(text("ALTER TABLE threads DROP COLUMN ttl"))
+    reopened = await Database(db.uri).open()
+    try:
+        async with reopened.session() as s:
+            thread = await queries.get_thread(s, "old")
+            assert thread is not None and thread.ttl is None and thread.expires_at is None
+            thread.ttl = {"ttl": 5, "strategy": "delete"}
+            s.add(thread)
+        async with reopened.session() as s:
+            again = await queries.get_thread(s, "old")
+            assert again is not None and again.ttl == {"ttl": 5, "strategy": "delete"}
+        async with reopened.engine.begin() as conn:  # type: ignore[union-attr]
+            indexes = await conn.run_sync(lambda c: {i["name"] for i in inspect(c).get_indexes("threads")})
+        assert "ix_threads_expires_at" in indexes
+    finally:
+        await reopened.close()
+
+
+async def test_assistant_versions_and_counts(db: Database) -> None:
+    from activities.storage import AssistantRow
+
+    async with db.session() as s:
+        row = await queries.insert_assistant(
+            s, AssistantRow(assistant_id="a1", graph_id="g", name="n", config={}, context={}, meta={"k": 1})
+        )
+        await queries.add_assistant_version(s, row, {"name": "n2", "meta": {"k": 2}})
+    async with db.session() as s:
+        current = await queries.get_assistant(s, "a1")
+        assert current is not None and current.version == 2 and current.name == "n2"
+        versions = await queries.list_assistant_versions(s, "a1", metadata={}, limit=10, offset=0)
+        assert [(v.version, v.name) for v in versions] == [(2, "n2"), (1, "n")]
+        assert [v.version for v in await queries.list_assistant_versions(s, "a1", metadata={"k": 1}, limit=10, offset=0)] == [1]
+        restored = await queries.set_latest_assistant_version(s, current, 1)
+        assert restored is not None and restored.name == "n" and restored.meta == {"k": 1}
+        assert await queries.set_latest_assistant_version(s, current, 7) is None
+        assert await queries.count_assistants(s, graph_id="g", name=None, metadata={}) == 1
+        assert await queries.count_assistants(s, graph_id="other", name=None, metadata={}) == 0
+    async with db.session() as s:
+        assert await queries.delete_assistant(s, "a1") is True
+    async with db.session() as s:
+        assert await queries.list_assistant_versions(s, "a1", metadata={}, limit=10, offset=0) == []
