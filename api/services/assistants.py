@@ -20,6 +20,7 @@ from api.schemas.assistants import (
     AssistantSearchRequest,
     AssistantVersionsSearchRequest,
 )
+from api.services.pagination import next_page_offset
 from api.services.serialize import assistant_to_wire, select_fields, version_to_wire
 from workflows.types import uuid7
 
@@ -170,8 +171,7 @@ async def search_assistants(ctx: AppContext, request: AssistantSearchRequest) ->
             sort_order=request.sort_order,
         )
     found = [select_fields(assistant_to_wire(r), request.select) for r in rows]
-    next_offset = request.offset + request.limit if len(rows) == request.limit else None
-    return found, next_offset
+    return found, next_page_offset(request.offset, request.limit, len(rows))
 
 
 async def count_assistants(ctx: AppContext, request: AssistantCountRequest) -> int:

@@ -17,33 +17,23 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat()
 
 
+def version_to_wire(row: AssistantVersionRow | AssistantRow) -> dict[str, Any]:
+    """An assistant version (the official `AssistantVersion`); an assistant row is its latest one."""
+    return {
+        "assistant_id": row.assistant_id,
+        "graph_id": row.graph_id,
+        "config": row.config or {},
+        "context": row.context or {},
+        "created_at": iso(row.created_at),
+        "metadata": row.meta or {},
+        "version": row.version,
+        "name": row.name,
+        "description": row.description,
+    }
+
+
 def assistant_to_wire(row: AssistantRow) -> dict[str, Any]:
-    return {
-        "assistant_id": row.assistant_id,
-        "graph_id": row.graph_id,
-        "config": row.config or {},
-        "context": row.context or {},
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-        "metadata": row.meta or {},
-        "version": row.version,
-        "name": row.name,
-        "description": row.description,
-    }
-
-
-def version_to_wire(row: AssistantVersionRow) -> dict[str, Any]:
-    return {
-        "assistant_id": row.assistant_id,
-        "graph_id": row.graph_id,
-        "config": row.config or {},
-        "context": row.context or {},
-        "created_at": iso(row.created_at),
-        "metadata": row.meta or {},
-        "version": row.version,
-        "name": row.name,
-        "description": row.description,
-    }
+    return {**version_to_wire(row), "updated_at": iso(row.updated_at)}
 
 
 def select_fields(item: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:

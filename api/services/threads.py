@@ -32,6 +32,7 @@ from api.schemas.threads import (
     ThreadStateUpdate,
 )
 from api.services.reconcile import reconcile_thread_runs
+from api.services.pagination import next_page_offset
 from api.services.serialize import select_fields, thread_to_wire
 from workflows.run import RunWorkflow
 from workflows.status import thread_status_at_rest
@@ -163,8 +164,7 @@ async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> tuple
         if request.extract:
             item["extracted"] = _extract(wire, request.extract)
         found.append(item)
-    next_offset = request.offset + request.limit if len(rows) == request.limit else None
-    return found, next_offset
+    return found, next_page_offset(request.offset, request.limit, len(rows))
 
 
 async def count_threads(ctx: AppContext, request: ThreadCountRequest) -> int:
