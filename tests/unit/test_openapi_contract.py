@@ -16,7 +16,8 @@ import pytest
 from activities.settings import Settings
 from api.app import create_app
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "langgraph-api-openapi.json"
+# A copy of ../shared/reference/langgraph-api-openapi.json (the contract), so the test runs anywhere.
+REFERENCE = Path(__file__).resolve().parents[1] / "contract" / "langgraph-api-openapi.json"
 RESOURCE_TAGS = {"Assistants", "Threads", "Thread Runs", "Stateless Runs"}
 # Served by the streaming issue (SSE); not part of this contract yet.
 STREAMING = {
@@ -29,8 +30,6 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def _reference() -> dict[str, Any]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"reference OpenAPI not found at {REFERENCE}")
     return json.loads(REFERENCE.read_text())
 
 
