@@ -26,9 +26,13 @@ from activities.settings import Settings, get_settings
 from activities.storage import Database
 from workflows import determinism
 from workflows.run import RunWorkflow
+from workflows.streaming import CUSTOM_TOPIC
 from workflows.thread import ThreadWorkflow
 
 log = logging.getLogger("agent_server.worker")
+
+# temporal-facts.md §7: 10 ms batches and 10 ms polls gave ~20 ms publish-to-subscriber latency.
+STREAM_BATCH_INTERVAL = timedelta(milliseconds=10)
 
 # Our modules keep no per-workflow global state, so they are imported once per worker instead of once
 # per workflow (sandbox re-imports were ~11% of worker CPU); determinism is still checked at call time.
@@ -80,6 +84,9 @@ def graph_plugin(settings: Settings) -> LangGraphPlugin:
     return LangGraphPlugin(
         graphs=langgraph_plugin_graphs(graphs),
         default_activity_options=defaults.activity_options(),
+        # `get_stream_writer()` in activity nodes publishes to the run's stream in small batches.
+        streaming_topic=CUSTOM_TOPIC,
+        streaming_batch_interval=STREAM_BATCH_INTERVAL,
     )
 
 

@@ -16,7 +16,7 @@ from activities.storage import Database
 from api.context import AppContext
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routes import assistants, runs, system, threads
+from api.routes import assistants, runs, streams, system, threads
 from api.services.assistants import register_default_assistants
 from api.services.threads import sweep_expired_threads_forever
 
@@ -51,6 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
-    for module in (system, assistants, threads, runs):
+    for module in (system, assistants, threads, runs, streams):
         app.include_router(module.router)
     return app

@@ -15,9 +15,12 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.messages import FinishRun, StartRun
     from activities.persistence import PersistenceActivities
-    from activities.wire import interrupt_to_wire, snapshot_to_wire
+    from temporalio.contrib.workflow_streams import WorkflowStream
+
+    from activities.wire import interrupt_to_wire, jsonable, snapshot_to_wire
     from workflows.checkpointer import WorkflowCheckpointer
     from workflows.determinism import IdSource, deterministic_ids
+    from workflows.streaming import EVENTS_TOPIC, astream_modes, event_name, requested_modes, wire_mode
     from workflows.types import RunInput, RunResult
 
 _BOOKKEEPING_TIMEOUT = timedelta(seconds=30)
@@ -57,6 +60,10 @@ class RunWorkflow:
         self._saver = WorkflowCheckpointer(run.thread_id)
         self._app: Any = None
         self._config: dict[str, Any] = {}
+        # The run's durable event stream (SSE `stream` / `join_stream` read it by offset); activity
+        # nodes publish their `get_stream_writer()` items to it through the LangGraph plugin.
+        self._stream = WorkflowStream()
+        self._events = self._stream.topic(EVENTS_TOPIC)
 
     @workflow.signal
     def begin(self) -> None:
@@ -125,9 +132,7 @@ class RunWorkflow:
         status, error, output = "success", None, None
         try:
             with deterministic_ids(ids):
-                output = await self._app.ainvoke(
-                    _graph_input(run), self._config, context=run.context or None, durability="sync"
-                )
+                output = await self._execute(run)
         except (Exception, asyncio.CancelledError) as exc:
             if is_cancelled_exception(exc):
                 # Cancelled mid-run (the running node's activity was cancelled too): keep what it
@@ -151,6 +156,27 @@ class RunWorkflow:
         if error is not None:
             raise ApplicationError(error["message"], error, type=error["error"], non_retryable=True)
         return RunResult(status=status, values=values)
+
+    async def _execute(self, run: RunInput) -> Any:
+        """Run the graph, publishing the stream modes the run asked for; returns the final values."""
+        requested = requested_modes(run.kwargs.get("stream_mode"))
+        subgraphs = bool(run.kwargs.get("subgraphs"))
+        output = None
+        async for part in self._app.astream(
+            _graph_input(run),
+            self._config,
+            context=run.context or None,
+            durability="sync",
+            stream_mode=astream_modes(requested),
+            subgraphs=subgraphs,
+        ):
+            namespace, mode, chunk = part if subgraphs else ((), *part)
+            if mode == "values" and not namespace:
+                output = chunk
+            wire = wire_mode(mode, requested)
+            if wire is not None:
+                self._events.publish({"event": event_name(wire, tuple(namespace)), "data": jsonable(chunk)})
+        return output
 
     def _latest_config(self) -> dict[str, Any]:
         """The run's config pointing at the newest checkpoint (a fork's config names its starting one)."""

@@ -20,6 +20,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from temporalio.contrib.workflow_streams import WorkflowStream
+
     from workflows.run import RunWorkflow
     from workflows.types import Admission, RunResult, SubmitRun, run_workflow_id
 
@@ -57,6 +59,9 @@ class ThreadWorkflow:
 
     @workflow.init
     def __init__(self, input: ThreadInput) -> None:
+        # Unused, but the LangGraph plugin (configured with a streaming topic) requires every
+        # workflow on the worker to host a stream.
+        self._stream = WorkflowStream()
         self._input = input
         self._queue: deque[_Ticket] = deque()
         self._active: _Ticket | None = None

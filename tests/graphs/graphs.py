@@ -69,3 +69,25 @@ _failing.add_node("explode", explode)
 _failing.add_edge(START, "explode")
 _failing.add_edge("explode", END)
 failing = _failing.compile()
+
+
+class WriterState(TypedDict, total=False):
+    items: int
+    written: Annotated[list[int], operator.add]
+
+
+async def write(state: WriterState) -> dict[str, Any]:
+    """Writes progress to the run's stream from inside its activity (`custom` stream mode)."""
+    from langgraph.config import get_stream_writer
+
+    writer = get_stream_writer()
+    for i in range(state.get("items", 3)):
+        writer({"progress": i})
+    return {"written": list(range(state.get("items", 3)))}
+
+
+_writer = StateGraph(WriterState)
+_writer.add_node("write", write)
+_writer.add_edge(START, "write")
+_writer.add_edge("write", END)
+writer = _writer.compile()

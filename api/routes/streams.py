@@ -1,0 +1,66 @@
+"""Streaming runs over server-sent events: create-and-stream, stateless stream, join a run's stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+
+from api.deps import Ctx, RunId, ThreadId
+from api.schemas.runs import RunCreateStateful, RunCreateStateless
+from api.services import runs as run_service
+from api.services import streams as service
+
+router = APIRouter()
+
+_SSE = {200: {"content": {"text/event-stream": {}}, "description": "The run's events as server-sent events."}}
+
+
+def _response(ctx: Ctx, run: dict[str, Any], *, from_offset: int | None, with_metadata: bool, **options: Any) -> StreamingResponse:
+    events = service.run_events(
+        ctx, run["thread_id"], run["run_id"], from_offset=from_offset, with_metadata=with_metadata, **options
+    )
+    return StreamingResponse(
+        service.with_heartbeats(events, ctx.settings.stream_heartbeat_secs),
+        media_type="text/event-stream",
+        headers=service.stream_headers(run["thread_id"], run["run_id"]),
+    )
+
+
+@router.post("/threads/{thread_id}/runs/stream", tags=["Thread Runs"], response_class=StreamingResponse, responses=_SSE)
+async def stream_run(ctx: Ctx, thread_id: ThreadId, payload: RunCreateStateful) -> StreamingResponse:
+    """Start a run on a thread and stream its events until it ends."""
+    run = await run_service.create_run(ctx, str(thread_id), payload)
+    return _response(ctx, run, from_offset=0, with_metadata=True, cancel_on_disconnect=payload.on_disconnect == "cancel")
+
+
+@router.post("/runs/stream", tags=["Stateless Runs"], response_class=StreamingResponse, responses=_SSE)
+async def stream_stateless_run(ctx: Ctx, payload: RunCreateStateless) -> StreamingResponse:
+    """Start a run on a temporary thread and stream its events until it ends."""
+    run = await run_service.create_stateless_run(ctx, payload)
+    return _response(ctx, run, from_offset=0, with_metadata=True, cancel_on_disconnect=payload.on_disconnect == "cancel")
+
+
+@router.get(
+    "/threads/{thread_id}/runs/{run_id}/stream", tags=["Thread Runs"], response_class=StreamingResponse, responses=_SSE
+)
+async def join_run_stream(
+    ctx: Ctx,
+    thread_id: ThreadId,
+    run_id: RunId,
+    cancel_on_disconnect: bool = False,
+    stream_mode: list[str] | None = Query(default=None),
+    last_event_id: str | None = Header(default=None, alias="Last-Event-ID"),
+) -> StreamingResponse:
+    """Join a run's stream: `Last-Event-ID` resumes after that event (`-1`: from the start), else new events only."""
+    run = await run_service.get_run(ctx, str(thread_id), str(run_id))
+    from_offset = service.parse_last_event_id(last_event_id)
+    return _response(
+        ctx,
+        run,
+        from_offset=from_offset,
+        with_metadata=from_offset == 0,
+        modes=stream_mode,
+        cancel_on_disconnect=cancel_on_disconnect,
+    )

@@ -1,0 +1,167 @@
+"""Server-sent events of a run, read from the run's durable Temporal stream.
+
+The run workflow publishes every requested stream mode to its `WorkflowStream`; this module
+subscribes by offset and writes the official SSE wire format. Event ids are stream offsets, so a
+client that reconnects with `Last-Event-ID` gets exactly the events it missed, from any API process,
+during or after the run. `metadata` (id -1) opens a stream; a failed run ends it with `error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import WorkflowFailureError
+from temporalio.contrib.workflow_streams import WorkflowStreamClient
+from temporalio.exceptions import ApplicationError, CancelledError, TerminatedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.wire import jsonable
+from api.context import AppContext
+from api.errors import InvalidRequest
+from workflows.streaming import CUSTOM_TOPIC, STREAM_TOPICS
+from workflows.types import run_workflow_id
+
+log = logging.getLogger("agent_server.api")
+
+# How long a caught-up subscriber waits between polls (temporal-facts.md §7: 10 ms → ~20 ms p50).
+POLL_COOLDOWN = timedelta(milliseconds=10)
+FROM_START = "-1"
+
+
+def sse(event: str, data: Any, event_id: str | int | None = None) -> bytes:
+    """One event in the official wire format (`event`, `data`, then `id`)."""
+    text = f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'), ensure_ascii=False)}\n"
+    if event_id is not None:
+        text += f"id: {event_id}\n"
+    return (text + "\n").encode()
+
+
+def stream_headers(thread_id: str, run_id: str) -> dict[str, str]:
+    """Where to rejoin the stream (`Location`, which the SDKs reconnect to) and where the run is."""
+    return {
+        "Location": f"/threads/{thread_id}/runs/{run_id}/stream",
+        "Content-Location": f"/threads/{thread_id}/runs/{run_id}",
+        "Cache-Control": "no-store",
+        "X-Accel-Buffering": "no",
+    }
+
+
+def parse_last_event_id(value: str | None) -> int | None:
+    """The first offset to send: None for "from now on", 0 for `-1` (from the start), else id + 1."""
+    if value is None or value == "":
+        return None
+    if value == FROM_START:
+        return 0
+    try:
+        offset = int(value)
+    except ValueError:
+        raise InvalidRequest(f"Last-Event-ID must be an event id from this stream or -1, got {value!r}") from None
+    if offset < -1:
+        raise InvalidRequest(f"Last-Event-ID must be an event id from this stream or -1, got {value!r}")
+    return offset + 1
+
+
+def _wanted(event: str, modes: list[str] | None) -> bool:
+    if not modes:
+        return True
+    base = event.split("|", 1)[0]
+    return base in modes or (base == "messages" and "messages-tuple" in modes)
+
+
+async def run_events(
+    ctx: AppContext,
+    thread_id: str,
+    run_id: str,
+    *,
+    from_offset: int | None,
+    with_metadata: bool,
+    modes: list[str] | None = None,
+    cancel_on_disconnect: bool = False,
+) -> AsyncIterator[bytes]:
+    """The run's events from `from_offset` (None: only new ones) until the run ends."""
+    workflow_id = run_workflow_id(run_id)
+    stream = WorkflowStreamClient.create(ctx.client, workflow_id)
+    finished = False
+    try:
+        if with_metadata:
+            yield sse("metadata", {"run_id": run_id, "attempt": 1}, FROM_START)
+        if from_offset is None:
+            from_offset = await _current_offset(stream)
+        async for item in stream.subscribe(STREAM_TOPICS, from_offset=from_offset, poll_cooldown=POLL_COOLDOWN):
+            if item.topic == CUSTOM_TOPIC:
+                event, data = "custom", item.data
+            else:
+                event, data = item.data["event"], item.data["data"]
+            if _wanted(event, modes):
+                yield sse(event, jsonable(data), item.offset)
+        error = await _run_error(ctx, workflow_id)
+        if error is not None:
+            yield sse("error", error)
+        finished = True
+    finally:
+        if not finished and cancel_on_disconnect:
+            # The client went away and asked for the run to stop with it.
+            log.info("stream of run %s disconnected: cancelling the run", run_id)
+            await asyncio.shield(_cancel_quietly(ctx, workflow_id))
+
+
+async def _current_offset(stream: WorkflowStreamClient) -> int:
+    try:
+        return await stream.get_offset()
+    except Exception:  # a run that has not published yet, or a closed one: start from its end
+        return 0
+
+
+async def _run_error(ctx: AppContext, workflow_id: str) -> dict[str, Any] | None:
+    """`{"error", "message"}` if the run failed (a cancelled run ends its stream quietly)."""
+    try:
+        await ctx.client.get_workflow_handle(workflow_id).result()
+    except WorkflowFailureError as exc:
+        cause = exc.cause
+        if isinstance(cause, (CancelledError, TerminatedError)):
+            return None
+        if isinstance(cause, ApplicationError) and cause.details:
+            return dict(cause.details[0])
+        return {"error": type(cause).__name__, "message": str(cause)}
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+    return None
+
+
+async def _cancel_quietly(ctx: AppContext, workflow_id: str) -> None:
+    try:
+        await ctx.client.get_workflow_handle(workflow_id).cancel()
+    except RPCError as exc:
+        log.info("could not cancel %s after a disconnect: %s", workflow_id, exc)
+
+
+async def with_heartbeats(events: AsyncIterator[bytes], every: float) -> AsyncIterator[bytes]:
+    """Pass `events` through, adding an SSE comment whenever nothing was sent for `every` seconds."""
+    iterator = events.__aiter__()
+    pending: asyncio.Future[bytes] = asyncio.ensure_future(iterator.__anext__())
+    try:
+        while True:
+            done, _ = await asyncio.wait({pending}, timeout=every)
+            if not done:
+                yield b": heartbeat\n\n"
+                continue
+            try:
+                chunk = pending.result()
+            except StopAsyncIteration:
+                return
+            yield chunk
+            pending = asyncio.ensure_future(iterator.__anext__())
+    finally:
+        if not pending.done():
+            pending.cancel()
+            try:
+                await pending
+            except (asyncio.CancelledError, StopAsyncIteration):
+                pass
+        await iterator.aclose()  # type: ignore[attr-defined]

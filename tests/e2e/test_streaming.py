@@ -1,0 +1,106 @@
+"""Streaming runs over SSE with the official Python SDK, served from the run's durable stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from langgraph_sdk import get_client
+
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.timeout(60)
+
+GUIDE_INPUT = {"messages": [{"role": "user", "content": "what's the weather in sf"}]}
+
+
+async def _collect(parts: Any) -> list[Any]:
+    return [part async for part in parts]
+
+
+async def test_stream_values_and_updates_of_the_agent(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    thread = await client.threads.create()
+    parts = await _collect(
+        client.runs.stream(thread["thread_id"], "agent", input=GUIDE_INPUT, stream_mode=["values", "updates"])
+    )
+    events = [p.event for p in parts]
+    # The reference server's sequence for this graph and input.
+    assert events == ["metadata", "values", "updates", "values", "updates", "values", "updates", "values"]
+    metadata = parts[0].data
+    run = await client.runs.get(thread["thread_id"], metadata["run_id"])
+    assert run["status"] == "success" and metadata["attempt"] == 1
+    assert [m["type"] for m in parts[1].data["messages"]] == ["human"]
+    assert list(parts[2].data) == ["agent"] and parts[2].data["agent"]["messages"][0]["tool_calls"][0]["name"] == "get_weather"
+    assert list(parts[4].data) == ["tools"]
+    assert [m["type"] for m in parts[-1].data["messages"]] == ["human", "ai", "tool", "ai"]
+    assert parts[-1].data == (await client.threads.get_state(thread["thread_id"]))["values"]
+
+
+async def test_custom_events_from_an_activity_node_and_stateless_stream(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    parts = await _collect(client.runs.stream(None, "writer", input={"items": 4}, stream_mode=["custom", "values"]))
+    assert [p.event for p in parts] == ["metadata", "values", "custom", "custom", "custom", "custom", "values"]
+    assert [p.data for p in parts if p.event == "custom"] == [{"progress": i} for i in range(4)]
+    assert parts[-1].data == {"items": 4, "written": [0, 1, 2, 3]}
+
+
+async def test_failing_run_ends_its_stream_with_an_error_event(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    thread = await client.threads.create()
+    parts = await _collect(client.runs.stream(thread["thread_id"], "failing", input={"value": 1}))
+    assert parts[0].event == "metadata"
+    assert parts[-1].event == "error"
+    assert parts[-1].data == {"error": "ValueError", "message": "boom: this node always fails"}
+
+
+async def test_join_a_finished_stream_from_the_start_and_after_an_event(stack: Stack) -> None:
+    thread_id = (await get_client(url=stack.url).threads.create())["thread_id"]
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        first = await _sse(http, "POST", f"/threads/{thread_id}/runs/stream",
+                           json={"assistant_id": "agent", "input": GUIDE_INPUT, "stream_mode": ["values", "updates"]})
+        assert first.headers["content-type"].startswith("text/event-stream")
+        run_id = first.events[0][2]["run_id"]
+        assert first.headers["location"] == f"/threads/{thread_id}/runs/{run_id}/stream"
+        assert first.headers["content-location"] == f"/threads/{thread_id}/runs/{run_id}"
+        ids = [event_id for event_id, _e, _d in first.events]
+        assert ids[0] == "-1" and ids[1:] == [str(i) for i in range(len(ids) - 1)]
+
+        replay = await _sse(http, "GET", first.headers["location"], headers={"Last-Event-ID": "-1"})
+        assert replay.events == first.events
+        rest = await _sse(http, "GET", first.headers["location"], headers={"Last-Event-ID": ids[3]})
+        assert rest.events == first.events[4:]
+        assert (await _sse(http, "GET", first.headers["location"])).events == []  # ended: nothing new
+        only_values = await _sse(http, "GET", first.headers["location"] + "?stream_mode=values",
+                                 headers={"Last-Event-ID": "-1"})
+        assert [e for _i, e, _d in only_values.events] == ["metadata", "values", "values", "values", "values"]
+        bad = await http.get(first.headers["location"], headers={"Last-Event-ID": "nonsense"})
+        assert bad.status_code == 422 and "Last-Event-ID" in bad.json()["detail"]
+
+
+class _Stream:
+    def __init__(self, headers: httpx.Headers, events: list[tuple[str | None, str, Any]]) -> None:
+        self.headers = headers
+        self.events = events
+
+
+async def _sse(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> _Stream:
+    """The whole stream as (id, event, data) tuples, parsed by hand (the wire format itself is tested)."""
+    import json
+
+    events: list[tuple[str | None, str, Any]] = []
+    async with http.stream(method, url, **kwargs) as response:
+        assert response.status_code == 200, await response.aread()
+        block: dict[str, str] = {}
+        async for line in response.aiter_lines():
+            if line.startswith(":"):
+                continue
+            if not line:
+                if block:
+                    events.append((block.get("id"), block["event"], json.loads(block["data"])))
+                block = {}
+                continue
+            key, _, value = line.partition(": ")
+            block[key] = value
+        return _Stream(response.headers, events)
