@@ -21,6 +21,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.client import connect
 from activities.graphs import NodeDefaults, langgraph_plugin_graphs, load_graphs
 from activities.heartbeat import HeartbeatInterceptor
+from activities.token_stream import TokenStreamInterceptor
 from activities.persistence import PersistenceActivities
 from activities.settings import Settings, get_settings
 from activities.storage import Database
@@ -64,7 +65,7 @@ def build_worker(
             persistence.finish_run,
         ],
         plugins=[graph_plugin],
-        interceptors=[HeartbeatInterceptor()],
+        interceptors=[HeartbeatInterceptor(), TokenStreamInterceptor()],
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
         ),

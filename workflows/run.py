@@ -20,7 +20,16 @@ with workflow.unsafe.imports_passed_through():
     from activities.wire import interrupt_to_wire, jsonable, snapshot_to_wire
     from workflows.checkpointer import WorkflowCheckpointer
     from workflows.determinism import IdSource, deterministic_ids
-    from workflows.streaming import EVENTS_TOPIC, astream_modes, event_name, requested_modes, wire_mode
+    from workflows.streaming import (
+        EVENTS_TOPIC,
+        STREAM_MESSAGES_TAG,
+        astream_modes,
+        event_name,
+        messages_from_update,
+        requested_modes,
+        wants_tokens,
+        wire_mode,
+    )
     from workflows.types import RunInput, RunResult
 
 _BOOKKEEPING_TIMEOUT = timedelta(seconds=30)
@@ -122,8 +131,12 @@ class RunWorkflow:
         configurable = {**run.config.get("configurable", {}), "thread_id": run.thread_id, "checkpoint_ns": ""}
         if run.checkpoint_id:
             configurable["checkpoint_id"] = run.checkpoint_id
+        tags = list(run.config.get("tags") or [])
+        if wants_tokens(requested_modes(run.kwargs.get("stream_mode"))):
+            tags.append(STREAM_MESSAGES_TAG)
         self._config = {
             **run.config,
+            "tags": tags,
             "configurable": configurable,
             "metadata": {**run.config.get("metadata", {}), **run.metadata},
             "recursion_limit": run.config.get("recursion_limit", RECURSION_LIMIT),
@@ -161,6 +174,7 @@ class RunWorkflow:
         """Run the graph, publishing the stream modes the run asked for; returns the final values."""
         requested = requested_modes(run.kwargs.get("stream_mode"))
         subgraphs = bool(run.kwargs.get("subgraphs"))
+        tokens = wants_tokens(requested)
         output = None
         async for part in self._app.astream(
             _graph_input(run),
@@ -176,6 +190,11 @@ class RunWorkflow:
             wire = wire_mode(mode, requested)
             if wire is not None:
                 self._events.publish({"event": event_name(wire, tuple(namespace)), "data": jsonable(chunk)})
+            if mode == "updates" and tokens:
+                for message, metadata in messages_from_update(chunk):
+                    self._events.publish(
+                        {"event": event_name("messages", tuple(namespace)), "data": [jsonable(message), metadata]}
+                    )
         return output
 
     def _latest_config(self) -> dict[str, Any]:
@@ -192,3 +211,7 @@ class RunWorkflow:
             ),
             start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
         )
+        # Release stream subscribers waiting in a poll: they read the rest through the query once the
+        # workflow has closed, instead of having their update cut off by its end.
+        self._stream.detach_pollers()
+        await workflow.wait_condition(workflow.all_handlers_finished)

@@ -14,6 +14,13 @@ from typing import Any
 EVENTS_TOPIC = "events"
 CUSTOM_TOPIC = "custom"
 STREAM_TOPICS = [EVENTS_TOPIC, CUSTOM_TOPIC]
+# A tag on the run's config when it asked for token streaming: node activities see it in their
+# config and stream their chat models' tokens (activities/token_stream.py).
+STREAM_MESSAGES_TAG = "agent-server:stream-messages"
+
+
+def wants_tokens(requested: Iterable[str]) -> bool:
+    return "messages-tuple" in set(requested)
 
 # Official stream modes LangGraph's `astream` produces itself, and what each is asked as.
 _ASTREAM_MODE = {
@@ -23,7 +30,10 @@ _ASTREAM_MODE = {
     "debug": "debug",
     "tasks": "tasks",
     "checkpoints": "checkpoints",
-    "messages-tuple": "messages",
+    # `messages-tuple` is not asked of `astream`: LangGraph's message handler does not work inside
+    # the workflow sandbox, and the model tokens come from the activities (activities/token_stream.py);
+    # other messages nodes return (tool results) are taken from `updates`.
+    "messages-tuple": "updates",
 }
 
 
@@ -46,7 +56,21 @@ def event_name(mode: str, namespace: tuple[str, ...] = ()) -> str:
 
 def wire_mode(astream_mode: str, requested: Iterable[str]) -> str | None:
     """The official mode an `astream` part is published as, or None when nobody asked for it."""
-    wanted = set(requested)
-    if astream_mode == "messages":
-        return "messages" if "messages-tuple" in wanted else None
-    return astream_mode if astream_mode in wanted else None
+    return astream_mode if astream_mode in set(requested) else None
+
+
+def messages_from_update(update: Any) -> list[tuple[Any, dict[str, Any]]]:
+    """`messages-tuple` items for the non-AI messages a superstep's nodes returned (tool results).
+
+    AI messages are not repeated: their tokens were streamed from the activity that ran the model.
+    """
+    found: list[tuple[Any, dict[str, Any]]] = []
+    if not isinstance(update, dict):
+        return found
+    for node, written in update.items():
+        values = written.get("messages") if isinstance(written, dict) else None
+        for message in values if isinstance(values, list) else [values] if values is not None else []:
+            kind = getattr(message, "type", None) or (message.get("type") if isinstance(message, dict) else None)
+            if kind not in ("ai", "AIMessageChunk"):
+                found.append((message, {"langgraph_node": node}))
+    return found

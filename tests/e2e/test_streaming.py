@@ -104,3 +104,28 @@ async def _sse(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) ->
             key, _, value = line.partition(": ")
             block[key] = value
         return _Stream(response.headers, events)
+
+
+async def test_messages_tuple_streams_tokens_from_the_model_activity(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    thread = await client.threads.create()
+    parts = await _collect(
+        client.runs.stream(thread["thread_id"], "agent", input=GUIDE_INPUT, stream_mode="messages-tuple")
+    )
+    assert parts[0].event == "metadata"
+    messages = [p.data for p in parts[1:]]
+    assert all(p.event == "messages" for p in parts[1:])
+    # The tool call (streamed by the model activity), the tool's result (from the tools node's
+    # update), then the answer word by word.
+    tool_result = [chunk for chunk, meta in messages if chunk["type"] == "tool"]
+    assert [c["content"] for c in tool_result] == ["It's 60 degrees and foggy."]
+    calls = [c for c, _m in messages if c["type"] == "AIMessageChunk" and c.get("tool_call_chunks")]
+    assert calls[0]["tool_call_chunks"][0]["name"] == "get_weather"
+    answer = [chunk for chunk, meta in messages if chunk["type"] == "AIMessageChunk" and chunk["content"]]
+    # The final answer arrives word by word from the activity that runs the model.
+    assert len(answer) >= 5
+    assert "".join(c["content"] for c in answer) == "The weather in sf: It's 60 degrees and foggy."
+    assert len({c["id"] for c in answer}) == 1
+    assert {m["langgraph_node"] for c, m in messages if c["type"] == "AIMessageChunk"} == {"agent"}
+    final = (await client.threads.get_state(thread["thread_id"]))["values"]["messages"][-1]
+    assert final["content"] == "The weather in sf: It's 60 degrees and foggy."

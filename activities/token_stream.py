@@ -1,0 +1,104 @@
+"""Token streaming from chat models that run inside node activities.
+
+LangGraph's `messages` stream mode listens to LangChain callbacks in the process that runs the
+graph; with nodes in activities that is the worker's activity, not the workflow (temporal-facts.md
+§7), so the mode yields nothing. Here, when a run asked for `messages-tuple`, the worker registers a
+streaming callback handler for the node's activity: chat models called in the node then stream, and
+each token chunk is published to the run's workflow stream as an `events` item, the way the workflow
+publishes its own modes. Runs that did not ask pay nothing: no handler, so models do not stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextvars import ContextVar
+from datetime import timedelta
+from typing import Any, TypeVar
+from uuid import UUID
+
+from langchain_core.callbacks import AsyncCallbackHandler
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.tracers.context import register_configure_hook
+from temporalio import activity
+from temporalio.contrib.workflow_streams import WorkflowStreamClient
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
+
+from activities.wire import jsonable
+from workflows.streaming import EVENTS_TOPIC, STREAM_MESSAGES_TAG
+
+T = TypeVar("T")
+
+_handler: ContextVar[Any | None] = ContextVar("agent_server_token_stream", default=None)
+# Every callback manager configured while `_handler` is set gets the handler (LangChain's hook).
+register_configure_hook(_handler, inheritable=True)
+
+BATCH_INTERVAL = timedelta(milliseconds=10)
+
+
+class TokenStreamHandler(AsyncCallbackHandler):
+    """Publishes chat model token chunks as official `messages` (messages-tuple) events.
+
+    Also a `_StreamingCallbackHandler` (by its two tap methods), which is what makes LangChain chat
+    models stream instead of generating in one piece.
+    """
+
+    def __init__(self, publish: Callable[[Any], None]) -> None:
+        self._publish = publish
+        self._metadata: dict[UUID, dict[str, Any]] = {}
+
+    def tap_output_aiter(self, run_id: UUID, output: AsyncIterator[T]) -> AsyncIterator[T]:
+        return output
+
+    def tap_output_iter(self, run_id: UUID, output: Iterator[T]) -> Iterator[T]:
+        return output
+
+    async def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._metadata[run_id] = {**(metadata or {}), "tags": [t for t in tags or [] if t != STREAM_MESSAGES_TAG]}
+
+    async def on_llm_new_token(self, token: str, *, chunk: Any = None, run_id: UUID, **kwargs: Any) -> None:
+        message = getattr(chunk, "message", None)
+        if not isinstance(message, AIMessageChunk):
+            message = AIMessageChunk(content=token)
+        if message.id is None:
+            message = message.model_copy(update={"id": f"run-{run_id}"})
+        self._publish({"event": "messages", "data": [jsonable(message), jsonable(self._metadata.get(run_id, {}))]})
+
+    async def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._metadata.pop(run_id, None)
+
+
+def _asks_for_tokens(input: ExecuteActivityInput) -> bool:
+    """Whether this is a graph node activity of a run that asked for `messages-tuple`."""
+    node_input = input.args[0] if input.args else None
+    # The LangGraph plugin's node input carries the node's (serializable) config, tags included.
+    config = getattr(node_input, "langgraph_config", None)
+    return isinstance(config, dict) and STREAM_MESSAGES_TAG in (config.get("tags") or [])
+
+
+class _TokenStreamingActivity(ActivityInboundInterceptor):
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        if activity.info().is_local or not _asks_for_tokens(input):
+            return await self.next.execute_activity(input)
+        async with WorkflowStreamClient.from_within_activity(batch_interval=BATCH_INTERVAL) as stream:
+            topic = stream.topic(EVENTS_TOPIC)
+            token = _handler.set(TokenStreamHandler(topic.publish))
+            try:
+                return await self.next.execute_activity(input)
+            finally:
+                _handler.reset(token)
+
+
+class TokenStreamInterceptor(Interceptor):
+    """Worker interceptor that streams chat model tokens of node activities to their run's stream."""
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _TokenStreamingActivity(next)
