@@ -80,13 +80,17 @@ async def create_run(
     temporary: bool = False,
 ) -> dict[str, Any]:
     """Admit a run on a thread: the thread's workflow applies the multitask strategy and starts it."""
+    # Everything that can refuse the request is checked before the thread may be created.
     assistant = await resolve_assistant(ctx, payload.assistant_id)
+    run_config, run_context = mirror_context(payload.config, payload.context)
+    multitask = getattr(payload, "multitask_strategy", "enqueue")
+    if multitask in ("interrupt", "rollback"):
+        raise InvalidRequest(f"multitask_strategy '{multitask}' is not supported yet; use 'enqueue' or 'reject'")
     thread = await _thread_for_run(ctx, thread_id, payload.if_not_exists)
     run_id = uuid7()
     checkpoint_id = getattr(payload, "checkpoint_id", None) or (getattr(payload, "checkpoint", None) or {}).get(
         "checkpoint_id"
     )
-    run_config, run_context = mirror_context(payload.config, payload.context)
     config = _merge_config(assistant.config or {}, run_config)
     context = {**(assistant.context or {}), **run_context}
     config["configurable"].update(
@@ -98,9 +102,6 @@ async def create_run(
         checkpoint_id=checkpoint_id,
     )
     config.setdefault("metadata", {}).setdefault("created_by", "system")
-    multitask = getattr(payload, "multitask_strategy", "enqueue")
-    if multitask in ("interrupt", "rollback"):
-        raise InvalidRequest(f"multitask_strategy '{multitask}' is not supported yet; use 'enqueue' or 'reject'")
     kwargs = _run_kwargs(payload, config, temporary)
     run = RunInput(
         run_id=run_id,

@@ -143,6 +143,14 @@ async def test_delayed_stateless_and_batch_runs(stack: Stack) -> None:
         assert both.status_code == 400
         bad_batch = await http.post("/runs/batch", json=[{"assistant_id": "no-such-graph"}])
         assert bad_batch.status_code == 404
+        # A refused stateless run leaves no temporary thread behind.
+        before = await client.threads.count()
+        refused = await http.post(
+            "/runs", json={"assistant_id": "gated", "config": {"configurable": {"a": 1}}, "context": {"a": 1}}
+        )
+        assert refused.status_code == 400
+        assert (await http.post("/runs", json={"assistant_id": "no-such-graph"})).status_code == 404
+        assert await client.threads.count() == before
 
 
 def _assert_in(item: str, items: list[str]) -> None:
