@@ -4,7 +4,8 @@ Each script in `tests/e2e/js` runs `@langchain/langgraph-sdk` under node and pri
 with what it observed; this module asserts on it. `background_run_guide.mjs` is the guide
 (../shared/seed) step by step, as test_guide.py does with the Python SDK; `resource_api.mjs` is
 assistants, threads and runs, as test_assistants_api.py, test_threads_api.py and test_runs_api.py
-do with the Python SDK.
+do with the Python SDK; `streaming.mjs` is streamed runs and joined streams, as test_streaming.py
+does with the Python SDK.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.timeout(180)
 JS_DIR = Path(__file__).resolve().parent / "js"
 GUIDE_SCRIPT = JS_DIR / "background_run_guide.mjs"
 RESOURCE_SCRIPT = JS_DIR / "resource_api.mjs"
+STREAMING_SCRIPT = JS_DIR / "streaming.mjs"
 AGENT_ASSISTANT_ID = "fe096781-5601-53d2-b2f6-0d3403f7e9ca"  # uuid5 of "agent", as in the guide
 GATED_ASSISTANT_ID = "7cd3ce85-6236-5295-944a-a857cdd33018"  # uuid5 of "gated", the same way
 GUIDE_INPUT = {"messages": [{"role": "user", "content": "what's the weather in sf"}]}
@@ -318,3 +320,87 @@ def test_resource_api_with_js_sdk(sqlite_stack: Stack, js_sdk: Path, tmp_path: P
     stateless = r["statelessCreated"]
     assert uuid.UUID(stateless["run_id"]).version == 7
     assert stateless["thread_id"] not in (runs_thread, r["cancelThreadId"])
+
+
+def _events(parts: list[dict[str, Any]]) -> list[str]:
+    return [p["event"] for p in parts]
+
+
+def test_streaming_with_js_sdk(sqlite_stack: Stack, js_sdk: Path) -> None:
+    o = run_script(js_sdk, sqlite_stack.url, STREAMING_SCRIPT)
+
+    # The agent with stream modes ["values", "updates"]: the reference server's sequence.
+    vu = o["valuesUpdates"]
+    parts, thread_id = vu["parts"], vu["threadId"]
+    assert _events(parts) == ["metadata", "values", "updates", "values", "updates", "values", "updates", "values"]
+    run_id = parts[0]["data"]["run_id"]
+    assert parts[0]["data"] == {"run_id": run_id, "attempt": 1}
+    assert vu["runCreated"] == {"run_id": run_id, "thread_id": thread_id}  # from Content-Location
+    assert [p["id"] for p in parts] == ["-1", *(str(i) for i in range(len(parts) - 1))]  # stream offsets
+    assert vu["run"]["run_id"] == run_id and vu["run"]["status"] == "success"
+    assert [m["type"] for m in parts[1]["data"]["messages"]] == ["human"]
+    assert list(parts[2]["data"]) == ["agent"]
+    assert parts[2]["data"]["agent"]["messages"][0]["tool_calls"][0]["name"] == "get_weather"
+    assert list(parts[4]["data"]) == ["tools"]
+    assert list(parts[6]["data"]) == ["agent"]
+    final = parts[-1]["data"]
+    assert [m["type"] for m in final["messages"]] == ["human", "ai", "tool", "ai"]
+    assert final["messages"][-1]["content"] == "The weather in sf: It's 60 degrees and foggy."
+    assert final == vu["state"]["values"]
+
+    # The finished run joined again: from the start (Last-Event-ID -1) it is the same stream, event
+    # for event; after an event id, the rest of it; with a stream mode, only those events.
+    joined = o["join"]
+    assert joined["replayed"] == parts
+    assert joined["afterId"] == parts[3]["id"]
+    assert joined["rest"] == parts[4:]
+    assert joined["onlyValues"] == [p for p in parts if p["event"] in ("metadata", "values")]
+    assert _events(joined["onlyValues"]) == ["metadata", "values", "values", "values", "values"]
+
+    # messages-tuple: [message chunk, metadata] pairs, the answer token by token from the model.
+    mt = o["messagesTuple"]
+    parts = mt["parts"]
+    assert parts[0]["event"] == "metadata"
+    tuple_run_id = parts[0]["data"]["run_id"]
+    assert len(parts) > 1 and set(_events(parts[1:])) == {"messages"}
+    assert all(isinstance(p["data"], list) and len(p["data"]) == 2 for p in parts[1:])
+    messages = [(p["data"][0], p["data"][1]) for p in parts[1:]]
+    tool_results = [chunk for chunk, _meta in messages if chunk["type"] == "tool"]
+    assert [c["content"] for c in tool_results] == ["It's 60 degrees and foggy."]
+    assert tool_results[0]["name"] == "get_weather"
+    ai = [(chunk, meta) for chunk, meta in messages if chunk["type"] == "AIMessageChunk"]
+    calls = [c for c, _m in ai if c.get("tool_call_chunks")]
+    assert calls and calls[0]["tool_call_chunks"][0]["name"] == "get_weather"
+    answer = [c for c, _m in ai if c["content"]]
+    assert len(answer) >= 5
+    assert "".join(c["content"] for c in answer) == "The weather in sf: It's 60 degrees and foggy."
+    assert len({c["id"] for c in answer}) == 1
+    assert {m["langgraph_node"] for _c, m in ai} == {"agent"}
+    assert {m["run_id"] for _c, m in ai} == {tuple_run_id}
+    assert {m["thread_id"] for _c, m in ai} == {mt["threadId"]}
+    assert mt["state"]["values"]["messages"][-1]["content"] == "The weather in sf: It's 60 degrees and foggy."
+
+    # A stateless stream of the writer graph: custom events from inside its node, between values.
+    custom = o["custom"]
+    parts = custom["parts"]
+    assert _events(parts) == ["metadata", "values", "custom", "custom", "custom", "custom", "values"]
+    assert [p["data"] for p in parts if p["event"] == "custom"] == [{"progress": i} for i in range(4)]
+    assert parts[-1]["data"] == {"items": 4, "written": [0, 1, 2, 3]}
+    created = custom["runCreated"]
+    assert created["run_id"] == parts[0]["data"]["run_id"]
+    assert created["thread_id"] and created["thread_id"] != thread_id  # its temporary thread
+
+    # A failing run: the JS SDK yields the final `error` event as a stream part (iterating the
+    # stream does not throw), as the Python SDK does; joining the failed run ends the same way.
+    failing = o["failing"]
+    error = {"error": "ValueError", "message": "boom: this node always fails"}
+    assert failing["threw"] is None, failing["threw"]
+    assert failing["parts"][0]["event"] == "metadata"
+    assert failing["parts"][-1]["event"] == "error"
+    assert failing["parts"][-1]["data"] == error
+    assert "error" not in _events(failing["parts"][:-1])
+    assert failing["run"]["status"] == "error"
+    assert failing["joined"]["threw"] is None, failing["joined"]["threw"]
+    assert [(p["event"], p["data"]) for p in failing["joined"]["parts"]] == [
+        (p["event"], p["data"]) for p in failing["parts"]
+    ]
