@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     thread_idle_secs: float = 5.0
     # How often the API deletes threads whose TTL has passed.
     thread_ttl_sweep_secs: float = 60.0
+    # On SIGTERM the API waits this long for open requests (streams, joins) before cutting them.
+    shutdown_grace_secs: float = 3.0
     # A quiet SSE stream sends a comment this often, so proxies and clients keep it open.
     stream_heartbeat_secs: float = 15.0
     # Request bodies above this size are refused with 413.

@@ -164,11 +164,25 @@ def run_api(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_level="info")
+    settings = Settings()
+    code = 0
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            # Open SSE streams would hold a restart until their runs end; cut them after a grace
+            # period instead: clients resume from the durable stream with Last-Event-ID.
+            timeout_graceful_shutdown=settings.shutdown_grace_secs,
+        )
+    except SystemExit as exc:  # uvicorn exits this way when the app fails to start
+        code = exc.code if isinstance(exc.code, int) else 1
     # Uvicorn has stopped and the lifespan closed the database; skip interpreter teardown, which
-    # can hang or crash with the Temporal client's threads (temporal-facts.md pitfall 17).
+    # can hang or crash with the Temporal client's threads (temporal-facts.md pitfall 17) — a
+    # process that failed to start used to linger here forever.
     logging.shutdown()
-    os._exit(0)
+    os._exit(code)
 
 
 def run_worker(_args: argparse.Namespace) -> int:

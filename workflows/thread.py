@@ -29,6 +29,7 @@ THREAD_BUSY_MESSAGE = (
     "Thread is already running a task. Wait for it to finish or choose a different multitask strategy."
 )
 THREAD_BUSY_ERROR = "ThreadBusy"
+RUN_TASK_TIMEOUT = timedelta(seconds=4)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class ThreadWorkflow:
                 id=run_workflow_id(request.run.run_id),
                 parent_close_policy=ParentClosePolicy.ABANDON,
                 execution_timeout=timedelta(seconds=self._input.run_timeout_seconds),
+                # A worker killed in the middle of a workflow task (stream polls make that likely)
+                # holds the run for this long before another worker takes over; default 10 s.
+                task_timeout=RUN_TASK_TIMEOUT,
                 search_attributes=_search_attributes(request.search_attributes),
                 static_summary=f"{request.run.graph_id} on thread {request.run.thread_id}",
             )
