@@ -23,8 +23,9 @@ from temporalio import activity
 from temporalio.contrib.workflow_streams import WorkflowStreamClient
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
-from activities.wire import jsonable
-from workflows.streaming import EVENTS_TOPIC, STREAM_MESSAGES_TAG
+from workflows.streaming import EVENTS_TOPIC, STREAM_MESSAGES_TAG, STREAM_PARTIAL_MESSAGES_TAG, MessageEvents
+
+_OUR_TAGS = {STREAM_MESSAGES_TAG, STREAM_PARTIAL_MESSAGES_TAG}
 
 T = TypeVar("T")
 
@@ -42,8 +43,9 @@ class TokenStreamHandler(AsyncCallbackHandler):
     models stream instead of generating in one piece.
     """
 
-    def __init__(self, publish: Callable[[Any], None]) -> None:
+    def __init__(self, publish: Callable[[Any], None], events: MessageEvents) -> None:
         self._publish = publish
+        self._events = events
         self._metadata: dict[UUID, dict[str, Any]] = {}
 
     def tap_output_aiter(self, run_id: UUID, output: AsyncIterator[T]) -> AsyncIterator[T]:
@@ -62,7 +64,7 @@ class TokenStreamHandler(AsyncCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        self._metadata[run_id] = {**(metadata or {}), "tags": [t for t in tags or [] if t != STREAM_MESSAGES_TAG]}
+        self._metadata[run_id] = {**(metadata or {}), "tags": [t for t in tags or [] if t not in _OUR_TAGS]}
 
     async def on_llm_new_token(self, token: str, *, chunk: Any = None, run_id: UUID, **kwargs: Any) -> None:
         message = getattr(chunk, "message", None)
@@ -70,27 +72,31 @@ class TokenStreamHandler(AsyncCallbackHandler):
             message = AIMessageChunk(content=token)
         if message.id is None:
             message = message.model_copy(update={"id": f"run-{run_id}"})
-        self._publish({"event": "messages", "data": [jsonable(message), jsonable(self._metadata.get(run_id, {}))]})
+        for event in self._events.chunk(message, self._metadata.get(run_id, {})):
+            self._publish(event)
 
     async def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._metadata.pop(run_id, None)
 
 
-def _asks_for_tokens(input: ExecuteActivityInput) -> bool:
-    """Whether this is a graph node activity of a run that asked for `messages-tuple`."""
+def _message_events(input: ExecuteActivityInput) -> MessageEvents | None:
+    """The message formats the node activity's run asked for, or None if it asked for none."""
     node_input = input.args[0] if input.args else None
     # The LangGraph plugin's node input carries the node's (serializable) config, tags included.
     config = getattr(node_input, "langgraph_config", None)
-    return isinstance(config, dict) and STREAM_MESSAGES_TAG in (config.get("tags") or [])
+    tags = set((config.get("tags") or []) if isinstance(config, dict) else [])
+    events = MessageEvents(tuples=STREAM_MESSAGES_TAG in tags, partials=STREAM_PARTIAL_MESSAGES_TAG in tags)
+    return events if events.tuples or events.partials else None
 
 
 class _TokenStreamingActivity(ActivityInboundInterceptor):
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
-        if activity.info().is_local or not _asks_for_tokens(input):
+        events = None if activity.info().is_local else _message_events(input)
+        if events is None:
             return await self.next.execute_activity(input)
         async with WorkflowStreamClient.from_within_activity(batch_interval=BATCH_INTERVAL) as stream:
             topic = stream.topic(EVENTS_TOPIC)
-            token = _handler.set(TokenStreamHandler(topic.publish))
+            token = _handler.set(TokenStreamHandler(topic.publish, events))
             try:
                 return await self.next.execute_activity(input)
             finally:

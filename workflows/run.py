@@ -22,9 +22,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.determinism import IdSource, deterministic_ids
     from workflows.streaming import (
         EVENTS_TOPIC,
-        STREAM_MESSAGES_TAG,
+        MessageEvents,
         astream_modes,
         event_name,
+        message_tags,
         messages_from_update,
         requested_modes,
         wants_tokens,
@@ -131,9 +132,7 @@ class RunWorkflow:
         configurable = {**run.config.get("configurable", {}), "thread_id": run.thread_id, "checkpoint_ns": ""}
         if run.checkpoint_id:
             configurable["checkpoint_id"] = run.checkpoint_id
-        tags = list(run.config.get("tags") or [])
-        if wants_tokens(requested_modes(run.kwargs.get("stream_mode"))):
-            tags.append(STREAM_MESSAGES_TAG)
+        tags = [*(run.config.get("tags") or []), *message_tags(requested_modes(run.kwargs.get("stream_mode")))]
         self._config = {
             **run.config,
             "tags": tags,
@@ -175,6 +174,7 @@ class RunWorkflow:
         requested = requested_modes(run.kwargs.get("stream_mode"))
         subgraphs = bool(run.kwargs.get("subgraphs"))
         tokens = wants_tokens(requested)
+        messages = MessageEvents(tuples="messages-tuple" in requested, partials="messages" in requested)
         output = None
         async for part in self._app.astream(
             _graph_input(run),
@@ -192,9 +192,8 @@ class RunWorkflow:
                 self._events.publish({"event": event_name(wire, tuple(namespace)), "data": jsonable(chunk)})
             if mode == "updates" and tokens:
                 for message, metadata in messages_from_update(chunk):
-                    self._events.publish(
-                        {"event": event_name("messages", tuple(namespace)), "data": [jsonable(message), metadata]}
-                    )
+                    for event in messages.complete(message, metadata):
+                        self._events.publish(event)
         return output
 
     def _latest_config(self) -> dict[str, Any]:

@@ -11,16 +11,64 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from langchain_core.messages import BaseMessageChunk, message_chunk_to_message
+
+from activities.wire import jsonable
+
 EVENTS_TOPIC = "events"
 CUSTOM_TOPIC = "custom"
 STREAM_TOPICS = [EVENTS_TOPIC, CUSTOM_TOPIC]
-# A tag on the run's config when it asked for token streaming: node activities see it in their
-# config and stream their chat models' tokens (activities/token_stream.py).
-STREAM_MESSAGES_TAG = "agent-server:stream-messages"
+# Tags on the run's config when it asked for messages: node activities see them in their config
+# and stream their chat models' tokens (activities/token_stream.py) in the formats asked for.
+STREAM_MESSAGES_TAG = "agent-server:stream-messages"  # `messages-tuple`: [chunk, metadata]
+STREAM_PARTIAL_MESSAGES_TAG = "agent-server:stream-messages-partial"  # `messages`: metadata/partial/complete
 
 
 def wants_tokens(requested: Iterable[str]) -> bool:
-    return "messages-tuple" in set(requested)
+    return bool({"messages-tuple", "messages"} & set(requested))
+
+
+def message_tags(requested: Iterable[str]) -> list[str]:
+    wanted = set(requested)
+    return [tag for mode, tag in (("messages-tuple", STREAM_MESSAGES_TAG), ("messages", STREAM_PARTIAL_MESSAGES_TAG)) if mode in wanted]
+
+
+class MessageEvents:
+    """Message events in the formats a run asked for.
+
+    `messages-tuple` sends each chunk or message with its metadata. `messages` (the older format)
+    announces a message once with `messages/metadata`, then sends the message accumulated so far
+    with each chunk (`messages/partial`), or whole (`messages/complete`) when it did not stream.
+    """
+
+    def __init__(self, *, tuples: bool, partials: bool) -> None:
+        self.tuples = tuples
+        self.partials = partials
+        self._accumulated: dict[str, Any] = {}
+
+    def _announce(self, message_id: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        if message_id in self._accumulated:
+            return []
+        return [{"event": "messages/metadata", "data": {message_id: {"metadata": jsonable(metadata)}}}]
+
+    def chunk(self, chunk: BaseMessageChunk, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        events = [{"event": "messages", "data": [jsonable(chunk), jsonable(metadata)]}] if self.tuples else []
+        if self.partials and chunk.id:
+            events += self._announce(chunk.id, metadata)
+            so_far = self._accumulated.get(chunk.id)
+            self._accumulated[chunk.id] = chunk if so_far is None else so_far + chunk
+            events.append({"event": "messages/partial", "data": [jsonable(message_chunk_to_message(self._accumulated[chunk.id]))]})
+        return events
+
+    def complete(self, message: Any, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        events = [{"event": "messages", "data": [jsonable(message), jsonable(metadata)]}] if self.tuples else []
+        message_id = getattr(message, "id", None) or (message.get("id") if isinstance(message, dict) else None)
+        if self.partials:
+            if message_id:
+                events += self._announce(message_id, metadata)
+                self._accumulated[message_id] = message
+            events.append({"event": "messages/complete", "data": [jsonable(message)]})
+        return events
 
 # Official stream modes LangGraph's `astream` produces itself, and what each is asked as.
 _ASTREAM_MODE = {
@@ -34,6 +82,7 @@ _ASTREAM_MODE = {
     # the workflow sandbox, and the model tokens come from the activities (activities/token_stream.py);
     # other messages nodes return (tool results) are taken from `updates`.
     "messages-tuple": "updates",
+    "messages": "updates",
 }
 
 

@@ -67,10 +67,13 @@ def parse_last_event_id(value: str | None) -> int | None:
 
 
 def _wanted(event: str, modes: list[str] | None) -> bool:
+    """Whether a join that asked for `modes` gets this event (`messages/partial` is `messages` mode)."""
     if not modes:
         return True
     base = event.split("|", 1)[0]
-    return base in modes or (base == "messages" and "messages-tuple" in modes)
+    if base == "messages":
+        return "messages-tuple" in modes
+    return base.split("/", 1)[0] in modes
 
 
 async def run_events(

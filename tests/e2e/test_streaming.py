@@ -129,3 +129,23 @@ async def test_messages_tuple_streams_tokens_from_the_model_activity(stack: Stac
     assert {m["langgraph_node"] for c, m in messages if c["type"] == "AIMessageChunk"} == {"agent"}
     final = (await client.threads.get_state(thread["thread_id"]))["values"]["messages"][-1]
     assert final["content"] == "The weather in sf: It's 60 degrees and foggy."
+
+
+async def test_messages_mode_sends_metadata_partial_and_complete(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    thread = await client.threads.create()
+    parts = await _collect(client.runs.stream(thread["thread_id"], "agent", input=GUIDE_INPUT, stream_mode="messages"))
+    assert parts[0].event == "metadata"
+    events = parts[1:]
+    assert {p.event for p in events} == {"messages/metadata", "messages/partial", "messages/complete"}
+    announced = [next(iter(p.data)) for p in events if p.event == "messages/metadata"]
+    assert len(announced) == len(set(announced)) == 3  # the tool call, the tool result, the answer
+    partials = [p.data[0] for p in events if p.event == "messages/partial"]
+    answer = [m for m in partials if m["id"] == partials[-1]["id"]]
+    assert len(answer) >= 5 and all(m["type"] == "ai" for m in answer)
+    # Each partial is the message so far: it only grows, up to the whole answer.
+    assert [m["content"] for m in answer] == sorted((m["content"] for m in answer), key=len)
+    assert answer[-1]["content"] == "The weather in sf: It's 60 degrees and foggy."
+    assert partials[0]["tool_calls"][0]["name"] == "get_weather"
+    completes = [p.data[0] for p in events if p.event == "messages/complete"]
+    assert [(m["type"], m["content"]) for m in completes] == [("tool", "It's 60 degrees and foggy.")]

@@ -1,0 +1,75 @@
+"""Pure streaming logic: mode mapping, message event formats, SSE encoding, Last-Event-ID."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.messages import AIMessageChunk, ToolMessage
+
+from api.errors import InvalidRequest
+from api.services.streams import _wanted, parse_last_event_id, sse
+from workflows.streaming import (
+    STREAM_MESSAGES_TAG,
+    STREAM_PARTIAL_MESSAGES_TAG,
+    MessageEvents,
+    astream_modes,
+    event_name,
+    message_tags,
+    messages_from_update,
+    requested_modes,
+    wire_mode,
+)
+
+
+def test_modes_map_to_what_astream_produces() -> None:
+    assert requested_modes(None) == ["values"]
+    assert requested_modes("updates") == ["updates"]
+    assert astream_modes(["updates", "custom"]) == ["custom", "updates", "values"]
+    # Messages come from activities and updates, never from LangGraph's handler in the workflow.
+    assert astream_modes(["messages-tuple"]) == ["updates", "values"]
+    assert astream_modes(["events"]) == ["values"]
+    assert wire_mode("updates", ["messages-tuple"]) is None
+    assert wire_mode("values", ["values", "updates"]) == "values"
+    assert event_name("values", ("child:1",)) == "values|child:1"
+    assert message_tags(["messages", "messages-tuple"]) == [STREAM_MESSAGES_TAG, STREAM_PARTIAL_MESSAGES_TAG]
+    assert message_tags(["values"]) == []
+
+
+def test_messages_from_update_keeps_non_ai_messages_with_their_node() -> None:
+    tool = ToolMessage("60 degrees", tool_call_id="c1", id="t1")
+    update = {"tools": {"messages": [tool]}, "agent": {"messages": [{"type": "ai", "content": "x"}]}}
+    assert messages_from_update(update) == [(tool, {"langgraph_node": "tools"})]
+    assert messages_from_update(None) == []
+
+
+def test_message_events_in_both_formats() -> None:
+    events = MessageEvents(tuples=True, partials=True)
+    first = events.chunk(AIMessageChunk(content="Hel", id="m1"), {"langgraph_node": "agent"})
+    assert [e["event"] for e in first] == ["messages", "messages/metadata", "messages/partial"]
+    assert first[0]["data"][0]["content"] == "Hel" and first[0]["data"][1] == {"langgraph_node": "agent"}
+    assert first[1]["data"] == {"m1": {"metadata": {"langgraph_node": "agent"}}}
+    second = events.chunk(AIMessageChunk(content="lo", id="m1"), {"langgraph_node": "agent"})
+    assert [e["event"] for e in second] == ["messages", "messages/partial"]  # announced once
+    assert second[1]["data"][0]["content"] == "Hello" and second[1]["data"][0]["type"] == "ai"
+    whole = MessageEvents(tuples=False, partials=True).complete(ToolMessage("r", tool_call_id="c", id="t"), {})
+    assert [e["event"] for e in whole] == ["messages/metadata", "messages/complete"]
+    only_tuples = MessageEvents(tuples=True, partials=False).chunk(AIMessageChunk(content="a", id="m"), {})
+    assert [e["event"] for e in only_tuples] == ["messages"]
+
+
+def test_sse_wire_format_and_last_event_id() -> None:
+    assert sse("values", {"a": 1}, 3) == b'event: values\ndata: {"a":1}\nid: 3\n\n'
+    assert sse("error", {"error": "E"}) == b'event: error\ndata: {"error":"E"}\n\n'
+    assert parse_last_event_id(None) is None
+    assert parse_last_event_id("-1") == 0
+    assert parse_last_event_id("7") == 8
+    for bad in ("x", "-2"):
+        with pytest.raises(InvalidRequest):
+            parse_last_event_id(bad)
+
+
+def test_join_filters_by_mode() -> None:
+    assert _wanted("values", None)
+    assert _wanted("values|child:1", ["values"])
+    assert not _wanted("updates", ["values"])
+    assert _wanted("messages", ["messages-tuple"]) and not _wanted("messages", ["messages"])
+    assert _wanted("messages/partial", ["messages"]) and not _wanted("messages/partial", ["messages-tuple"])
