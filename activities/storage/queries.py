@@ -290,6 +290,17 @@ async def list_runs(
     return (await session.exec(query)).all()
 
 
+async def next_run(session: AsyncSession, thread_id: str, after_run_id: str) -> RunRow | None:
+    """The thread's first run created after `after_run_id` (uuid7 ids sort by creation)."""
+    query = (
+        select(RunRow)
+        .where(RunRow.thread_id == thread_id, col(RunRow.run_id) > after_run_id)
+        .order_by(col(RunRow.run_id).asc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
 async def set_run_status(session: AsyncSession, run_id: str, status: str) -> RunRow | None:
     run = await session.get(RunRow, run_id)
     if run is None:

@@ -64,3 +64,26 @@ async def join_run_stream(
         modes=stream_mode,
         cancel_on_disconnect=cancel_on_disconnect,
     )
+
+
+@router.get("/threads/{thread_id}/stream", tags=["Threads"], response_class=StreamingResponse, responses=_SSE)
+async def join_thread_stream(
+    ctx: Ctx,
+    thread_id: ThreadId,
+    stream_modes: list[str] | None = Query(default=None),
+    last_event_id: str | None = Header(default=None, alias="Last-Event-ID"),
+) -> StreamingResponse:
+    """The events of every run on the thread, one run after the other; stays open for later runs.
+
+    Ids are `<run_id>:<offset>`: `Last-Event-ID` resumes after one, `-` starts from the thread's first
+    run, none streams new events only. Only the runs' own events (`run_modes`) are sent.
+    """
+    from api.services.threads import require_thread
+
+    await require_thread(ctx, str(thread_id))
+    service.parse_thread_event_id(last_event_id)  # a malformed id is a 422 before the stream opens
+    return StreamingResponse(
+        service.with_heartbeats(service.thread_events(ctx, str(thread_id), last_event_id), ctx.settings.stream_heartbeat_secs),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -168,3 +168,86 @@ async def with_heartbeats(events: AsyncIterator[bytes], every: float) -> AsyncIt
             except (asyncio.CancelledError, StopAsyncIteration):
                 pass
         await iterator.aclose()  # type: ignore[attr-defined]
+
+
+# --- the thread's stream: every run on it, one after the other -----------------------------------
+
+THREAD_FROM_START = "-"
+# How often an idle thread stream looks for the thread's next run (an indexed query).
+NEXT_RUN_POLL_SECS = 0.25
+
+
+def parse_thread_event_id(value: str | None) -> tuple[str | None, int | None] | None:
+    """`None`: from now on; `("", None)`: every run from the start (`-`); else (run id, next offset)."""
+    if value is None or value == "":
+        return None
+    if value == THREAD_FROM_START:
+        return ("", None)
+    run_id, sep, offset = value.rpartition(":")
+    try:
+        if not sep or not run_id:
+            raise ValueError(value)
+        return (run_id, int(offset) + 1)
+    except ValueError:
+        raise InvalidRequest(
+            f"Last-Event-ID of a thread stream must be '<run_id>:<offset>' from this stream or '-', got {value!r}"
+        ) from None
+
+
+async def thread_events(ctx: AppContext, thread_id: str, last_event_id: str | None) -> AsyncIterator[bytes]:
+    """The events of the thread's runs in order, ids `<run_id>:<offset>`; stays open for later runs."""
+    from activities.storage import queries
+
+    resume = parse_thread_event_id(last_event_id)
+    after_run: str | None = None  # runs created after this one come next
+    first: tuple[str, int | None] | None = None  # (run, offset) to continue first
+    if resume is None:
+        async with ctx.db.session() as session:
+            active = await queries.active_run(session, thread_id)
+        if active is not None:
+            first = (active.run_id, None)  # its new events only
+        else:
+            async with ctx.db.session() as session:
+                latest = await queries.list_runs(session, thread_id, limit=1, offset=0, status=None)
+            after_run = latest[0].run_id if latest else ""
+    elif resume[0]:
+        first = (resume[0], resume[1])
+    else:
+        after_run = ""
+    while True:
+        if first is not None:
+            run_id, offset = first
+            first = None
+        else:
+            async with ctx.db.session() as session:
+                run = await queries.next_run(session, thread_id, after_run or "")
+            if run is None:
+                await asyncio.sleep(NEXT_RUN_POLL_SECS)
+                continue
+            run_id, offset = run.run_id, 0
+        async for chunk in _thread_run_events(ctx, run_id, offset):
+            yield chunk
+        after_run = run_id
+
+
+async def _thread_run_events(ctx: AppContext, run_id: str, offset: int | None) -> AsyncIterator[bytes]:
+    """One run's events inside a thread stream: the run's ids prefixed with its run id."""
+    stream = WorkflowStreamClient.create(ctx.client, run_workflow_id(run_id))
+    if offset == 0:
+        yield sse("metadata", {"run_id": run_id, "attempt": 1}, f"{run_id}:-1")
+    if offset is None:
+        offset = await _current_offset(stream)
+    try:
+        async for item in stream.subscribe(STREAM_TOPICS, from_offset=offset, poll_cooldown=POLL_COOLDOWN):
+            if item.topic == CUSTOM_TOPIC:
+                event, data = "custom", item.data
+            else:
+                event, data = item.data["event"], item.data["data"]
+            yield sse(event, jsonable(data), f"{run_id}:{item.offset}")
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return  # the run's workflow is gone (deleted thread, expired retention): go on
+    error = await _run_error(ctx, run_workflow_id(run_id))
+    if error is not None:
+        yield sse("error", error, f"{run_id}:error")

@@ -149,3 +149,59 @@ async def test_messages_mode_sends_metadata_partial_and_complete(stack: Stack) -
     assert partials[0]["tool_calls"][0]["name"] == "get_weather"
     completes = [p.data[0] for p in events if p.event == "messages/complete"]
     assert [(m["type"], m["content"]) for m in completes] == [("tool", "It's 60 degrees and foggy.")]
+
+
+async def _read_until(response: httpx.Response, done: Any) -> list[tuple[str | None, str, Any]]:
+    """Parse SSE events from an open response until `done(events)` is true (thread streams stay open)."""
+    import json
+
+    events: list[tuple[str | None, str, Any]] = []
+    block: dict[str, str] = {}
+    async for line in response.aiter_lines():
+        if line.startswith(":"):
+            continue
+        if line:
+            key, _, value = line.partition(": ")
+            block[key] = value
+            continue
+        if block:
+            events.append((block.get("id"), block["event"], json.loads(block["data"])))
+            block = {}
+            if done(events):
+                return events
+    raise AssertionError(f"stream closed early: {events}")
+
+
+async def test_thread_stream_runs_one_after_the_other_and_resumes(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    tid = (await client.threads.create())["thread_id"]
+    first = await client.runs.create(tid, "gated", input={"label": "a"}, stream_mode=["values"])
+    await client.runs.join(tid, first["run_id"])
+
+    def ended(label: str) -> Any:
+        return lambda ev: any(e == "values" and (d.get("trace") or [""])[-1] == f"{label}:last" for _i, e, d in ev)
+
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        # From now on: the thread's next run shows up on an already open stream.
+        async with http.stream("GET", f"/threads/{tid}/stream") as live:
+            assert live.status_code == 200
+            second = await client.runs.create(tid, "gated", input={"label": "b"}, stream_mode=["values"])
+            seen = await _read_until(live, ended("b"))
+        assert seen[0] == (f"{second['run_id']}:-1", "metadata", {"run_id": second["run_id"], "attempt": 1})
+        assert all(i.startswith(second["run_id"] + ":") for i, _e, _d in seen)
+
+        # From the start: both runs, in order, each with its own metadata first.
+        async with http.stream("GET", f"/threads/{tid}/stream", headers={"Last-Event-ID": "-"}) as everything:
+            history = await _read_until(everything, ended("b"))
+        runs = [d["run_id"] for _i, e, d in history if e == "metadata"]
+        assert runs == [first["run_id"], second["run_id"]]
+        assert [e for _i, e, _d in history].count("values") == 8  # input + 3 nodes, per run
+
+        # Resume after the first run's second event: the rest of it, then the second run.
+        resume_at = history[2][0]
+        async with http.stream("GET", f"/threads/{tid}/stream", headers={"Last-Event-ID": resume_at}) as rest:
+            resumed = await _read_until(rest, lambda ev: ev[-1][0] == history[-1][0])
+        assert resumed == history[3:]
+
+        bad = await http.get(f"/threads/{tid}/stream", headers={"Last-Event-ID": "nonsense"})
+        assert bad.status_code == 422
