@@ -66,6 +66,13 @@ def parse_last_event_id(value: str | None) -> int | None:
     return offset + 1
 
 
+def _event_of(item: Any) -> tuple[str, Any]:
+    """A stream item as (SSE event name, data): `custom` items are what activity nodes wrote."""
+    if item.topic == CUSTOM_TOPIC:
+        return "custom", item.data
+    return item.data["event"], item.data["data"]
+
+
 def _wanted(event: str, modes: list[str] | None) -> bool:
     """Whether a join that asked for `modes` gets this event (`messages/partial` is `messages` mode)."""
     if not modes:
@@ -96,10 +103,7 @@ async def run_events(
         if from_offset is None:
             from_offset = await _current_offset(stream)
         async for item in stream.subscribe(STREAM_TOPICS, from_offset=from_offset, poll_cooldown=POLL_COOLDOWN):
-            if item.topic == CUSTOM_TOPIC:
-                event, data = "custom", item.data
-            else:
-                event, data = item.data["event"], item.data["data"]
+            event, data = _event_of(item)
             if _wanted(event, modes):
                 yield sse(event, jsonable(data), item.offset)
         error = await _run_error(ctx, workflow_id)
@@ -239,10 +243,7 @@ async def _thread_run_events(ctx: AppContext, run_id: str, offset: int | None) -
         offset = await _current_offset(stream)
     try:
         async for item in stream.subscribe(STREAM_TOPICS, from_offset=offset, poll_cooldown=POLL_COOLDOWN):
-            if item.topic == CUSTOM_TOPIC:
-                event, data = "custom", item.data
-            else:
-                event, data = item.data["event"], item.data["data"]
+            event, data = _event_of(item)
             yield sse(event, jsonable(data), f"{run_id}:{item.offset}")
     except RPCError as exc:
         if exc.status != RPCStatusCode.NOT_FOUND:

@@ -8,21 +8,10 @@ import { randomUUID } from "node:crypto";
 
 import { Client } from "@langchain/langgraph-sdk";
 
-const apiUrl = process.argv[2];
-if (!apiUrl) {
-  console.error("usage: node background_run_guide.mjs <API_URL>");
-  process.exit(2);
-}
+import { describeError, requireApiUrl, runAndReport } from "./common.mjs";
 
-function describeError(err) {
-  return {
-    name: err?.name ?? null,
-    status: err?.status ?? null,
-    message: err?.message ?? String(err),
-    // HTTPError keeps the response body as `text`.
-    body: typeof err?.text === "string" ? err.text : null,
-  };
-}
+const apiUrl = requireApiUrl("background_run_guide.mjs");
+
 
 const observed = {};
 
@@ -68,11 +57,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-  process.stdout.write(JSON.stringify(observed) + "\n");
-} catch (err) {
-  observed.error = { ...describeError(err), stack: err?.stack ?? null };
-  process.stdout.write(JSON.stringify(observed) + "\n");
-  process.exitCode = 1;
-}
+await runAndReport(observed, main);

@@ -13,20 +13,13 @@ import { join } from "node:path";
 
 import { Client } from "@langchain/langgraph-sdk";
 
-const [apiUrl, workDir] = process.argv.slice(2);
-if (!apiUrl || !workDir) {
+import { describeError, requireApiUrl, runAndReport } from "./common.mjs";
+
+const apiUrl = requireApiUrl("resource_api.mjs");
+const workDir = process.argv[3];
+if (!workDir) {
   console.error("usage: node resource_api.mjs <API_URL> <WORK_DIR>");
   process.exit(2);
-}
-
-function describeError(err) {
-  return {
-    name: err?.name ?? null,
-    status: err?.status ?? null,
-    message: err?.message ?? String(err),
-    // HTTPError keeps the response body as `text`.
-    body: typeof err?.text === "string" ? err.text : null,
-  };
 }
 
 // A call that should fail: what it rejected with (or what it unexpectedly returned).
@@ -217,11 +210,4 @@ async function main() {
   await runs(client);
 }
 
-try {
-  await main();
-  process.stdout.write(JSON.stringify(observed) + "\n");
-} catch (err) {
-  observed.error = { ...describeError(err), stack: err?.stack ?? null };
-  process.stdout.write(JSON.stringify(observed) + "\n");
-  process.exitCode = 1;
-}
+await runAndReport(observed, main);

@@ -8,23 +8,12 @@
 // it saw so far, plus an "error" entry, and exits 1.
 import { Client } from "@langchain/langgraph-sdk";
 
-const apiUrl = process.argv[2];
-if (!apiUrl) {
-  console.error("usage: node streaming.mjs <API_URL>");
-  process.exit(2);
-}
+import { describeError, requireApiUrl, runAndReport } from "./common.mjs";
+
+const apiUrl = requireApiUrl("streaming.mjs");
 
 const GUIDE_INPUT = { messages: [{ role: "user", content: "what's the weather in sf" }] };
 
-function describeError(err) {
-  return {
-    name: err?.name ?? null,
-    status: err?.status ?? null,
-    message: err?.message ?? String(err),
-    // HTTPError keeps the response body as `text`.
-    body: typeof err?.text === "string" ? err.text : null,
-  };
-}
 
 function part({ id, event, data }) {
   return { id: id ?? null, event, data };
@@ -130,11 +119,4 @@ async function main() {
   await failing(client);
 }
 
-try {
-  await main();
-  process.stdout.write(JSON.stringify(observed) + "\n");
-} catch (err) {
-  observed.error = { ...describeError(err), stack: err?.stack ?? null };
-  process.stdout.write(JSON.stringify(observed) + "\n");
-  process.exitCode = 1;
-}
+await runAndReport(observed, main);
