@@ -15,7 +15,7 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.langgraph import LangGraphPlugin
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.client import connect
@@ -49,6 +49,16 @@ def node_defaults(settings: Settings) -> NodeDefaults:
     )
 
 
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    """Temporal's sandbox (the default) guards workflow code against non-determinism; without it,
+    workflows cost less CPU, but a graph's routers and `execute_in="workflow"` nodes are unguarded."""
+    if not settings.workflow_sandbox:
+        return UnsandboxedWorkflowRunner()
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    )
+
+
 def build_worker(
     client: Client, settings: Settings, db: Database, graph_plugin: LangGraphPlugin, **options: Any
 ) -> Worker:
@@ -66,9 +76,7 @@ def build_worker(
         ],
         plugins=[graph_plugin],
         interceptors=[HeartbeatInterceptor(), TokenStreamInterceptor()],
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
-        ),
+        workflow_runner=workflow_runner(settings),
         max_concurrent_activities=settings.n_jobs_per_worker,
         max_concurrent_local_activities=settings.n_jobs_per_worker,
         # A crashed worker's sticky queue is abandoned after 1 s instead of 5 (temporal-facts §8).

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     node_timeout_secs: float = 600.0
     node_heartbeat_timeout_secs: float = 10.0
     node_max_attempts: int = 5
+    # Run workflows in Temporal's determinism sandbox (safer; costs worker CPU per workflow task).
+    workflow_sandbox: bool = True
     # How long a thread's admission workflow stays open after its last run.
     thread_idle_secs: float = 5.0
     # How often the API deletes threads whose TTL has passed.
