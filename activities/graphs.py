@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import run_in_executor
 from langgraph._internal._runnable import RunnableCallable
 from langgraph.graph import StateGraph
@@ -180,17 +181,55 @@ def _async_router(func: Callable[..., Any]) -> Callable[..., Any]:
     return route
 
 
+SUBGRAPH_SEPARATOR = "/"
+
+
+def subgraph_id(graph_id: str, node: str) -> str:
+    """The plugin's name for the subgraph a node runs (its nodes' activities are `<graph>/<node>.<n>`)."""
+    return f"{graph_id}{SUBGRAPH_SEPARATOR}{node}"
+
+
+def _subgraph_builder(runnable: Any) -> StateGraph[Any, Any, Any, Any] | None:
+    builder = getattr(runnable, "builder", None)
+    return builder if isinstance(runnable, Pregel) and isinstance(builder, StateGraph) else None
+
+
+def _subgraph_runner(child_id: str, name: str) -> RunnableCallable:
+    """A node that runs a subgraph inside the workflow; the subgraph's own nodes are activities.
+
+    Invoked with the parent task's config, LangGraph treats it as the parent's subgraph: it uses the
+    parent's checkpointer under the `<node>:<task id>` namespace and streams with that namespace.
+    """
+
+    async def run_subgraph(state: Any, config: RunnableConfig) -> Any:
+        from temporalio.langgraph import graph as registered_graph
+
+        return await registered_graph(child_id).compile().ainvoke(state, config)
+
+    run_subgraph.__name__ = name
+    return RunnableCallable(None, run_subgraph, name=name)
+
+
 def prepare_for_temporal(spec: GraphSpec) -> StateGraph[Any, Any, Any, Any]:
     """A copy of the graph's builder with the server's node defaults applied (input untouched)."""
-    source = spec.builder
+    return _prepare(spec.graph_id, spec.builder)
+
+
+def _prepare(graph_id: str, source: StateGraph[Any, Any, Any, Any]) -> StateGraph[Any, Any, Any, Any]:
     graph = copy.copy(source)
     graph.nodes = {}
     for name, node in source.nodes.items():
         runnable = node.runnable
+        if _subgraph_builder(runnable) is not None:
+            # A compiled subgraph as a node: orchestrated in the workflow, its nodes run as activities.
+            metadata = {**dict(node.metadata or {}), "execute_in": "workflow"}
+            runner = _subgraph_runner(subgraph_id(graph_id, name), name)
+            graph.nodes[name] = dataclasses.replace(node, runnable=runner, metadata=metadata, retry_policy=None)
+            continue
         if not isinstance(runnable, RunnableCallable):
             raise GraphLoadError(
-                f"graph {spec.graph_id!r}, node {name!r}: only function nodes are supported "
-                f"(got {type(runnable).__name__}); wrap subgraphs in an async function node"
+                f"graph {graph_id!r}, node {name!r}: only function nodes and compiled subgraphs are "
+                f"supported (got {type(runnable).__name__})"
             )
         runnable = copy.copy(runnable)
         if _native_afunc(runnable) is not None:
@@ -223,5 +262,15 @@ def prepare_for_temporal(spec: GraphSpec) -> StateGraph[Any, Any, Any, Any]:
 
 
 def langgraph_plugin_graphs(graphs: dict[str, GraphSpec]) -> dict[str, StateGraph[Any, Any, Any, Any]]:
-    """The prepared builders, keyed by graph id, for `LangGraphPlugin(graphs=...)`."""
-    return {graph_id: prepare_for_temporal(spec) for graph_id, spec in graphs.items()}
+    """The prepared builders for `LangGraphPlugin(graphs=...)`: each graph and, under
+    `<graph>/<node>`, every subgraph used as a node (at any depth)."""
+    prepared: dict[str, StateGraph[Any, Any, Any, Any]] = {}
+    pending = [(graph_id, spec.builder) for graph_id, spec in graphs.items()]
+    while pending:
+        graph_id, builder = pending.pop()
+        prepared[graph_id] = _prepare(graph_id, builder)
+        for name, node in builder.nodes.items():
+            child = _subgraph_builder(node.runnable)
+            if child is not None:
+                pending.append((subgraph_id(graph_id, name), child))
+    return prepared

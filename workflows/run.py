@@ -58,6 +58,14 @@ def _graph_input(run: RunInput) -> Any:
     return run.input
 
 
+def _allow_subgraph_streaming() -> None:
+    """LangGraph forwards subgraph stream parts with `loop.call_soon_threadsafe`, which Temporal's
+    workflow event loop does not implement. A workflow has a single thread, so `call_soon` (itself
+    deterministic) is the same thing here."""
+    loop = asyncio.get_running_loop()
+    loop.call_soon_threadsafe = loop.call_soon  # type: ignore[method-assign]
+
+
 @workflow.defn
 class RunWorkflow:
     """Runs one graph invocation on a thread, checkpointing each step through activities."""
@@ -173,6 +181,8 @@ class RunWorkflow:
         """Run the graph, publishing the stream modes the run asked for; returns the final values."""
         requested = requested_modes(run.kwargs.get("stream_mode"))
         subgraphs = bool(run.kwargs.get("subgraphs"))
+        if subgraphs:
+            _allow_subgraph_streaming()
         tokens = wants_tokens(requested)
         messages = MessageEvents(tuples="messages-tuple" in requested, partials="messages" in requested)
         output = None

@@ -32,14 +32,20 @@ def _response(ctx: Ctx, run: dict[str, Any], *, from_offset: int | None, with_me
 async def stream_run(ctx: Ctx, thread_id: ThreadId, payload: RunCreateStateful) -> StreamingResponse:
     """Start a run on a thread and stream its events until it ends."""
     run = await run_service.create_run(ctx, str(thread_id), payload)
-    return _response(ctx, run, from_offset=0, with_metadata=True, cancel_on_disconnect=payload.on_disconnect == "cancel")
+    return _response(
+        ctx, run, from_offset=0, with_metadata=True, modes=payload.stream_modes,
+        cancel_on_disconnect=payload.on_disconnect == "cancel",
+    )
 
 
 @router.post("/runs/stream", tags=["Stateless Runs"], response_class=StreamingResponse, responses=_SSE)
 async def stream_stateless_run(ctx: Ctx, payload: RunCreateStateless) -> StreamingResponse:
     """Start a run on a temporary thread and stream its events until it ends."""
     run = await run_service.create_stateless_run(ctx, payload)
-    return _response(ctx, run, from_offset=0, with_metadata=True, cancel_on_disconnect=payload.on_disconnect == "cancel")
+    return _response(
+        ctx, run, from_offset=0, with_metadata=True, modes=payload.stream_modes,
+        cancel_on_disconnect=payload.on_disconnect == "cancel",
+    )
 
 
 @router.get(
@@ -61,7 +67,8 @@ async def join_run_stream(
         run,
         from_offset=from_offset,
         with_metadata=from_offset == 0,
-        modes=stream_mode,
+        # What the join asks for, else what the run was created with (`custom` items only if asked).
+        modes=stream_mode or run["kwargs"].get("stream_mode"),
         cancel_on_disconnect=cancel_on_disconnect,
     )
 

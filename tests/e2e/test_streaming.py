@@ -205,3 +205,35 @@ async def test_thread_stream_runs_one_after_the_other_and_resumes(stack: Stack) 
 
         bad = await http.get(f"/threads/{tid}/stream", headers={"Last-Event-ID": "nonsense"})
         assert bad.status_code == 422
+
+
+async def test_a_compiled_subgraph_runs_and_streams_with_its_namespace(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    thread = await client.threads.create()
+    parts = await _collect(
+        client.runs.stream(
+            thread["thread_id"], "nested", input={"topic": "tides"},
+            stream_mode=["updates", "custom"], stream_subgraphs=True,
+        )
+    )
+    events = [p.event for p in parts]
+    child_updates = [p for p in parts if p.event.startswith("updates|team:")]
+    assert [list(p.data) for p in child_updates] == [["research"], ["summarize"]]
+    assert [p.data for p in parts if p.event.startswith("custom")] == [{"researching": "tides"}]
+    assert events[:3] == ["metadata", "updates", "custom"] and events[-1] == "updates"
+    assert list(parts[-1].data) == ["team"]  # the parent's update for the subgraph node comes last
+
+    state = await client.threads.get_state(thread["thread_id"])
+    # What plain LangGraph gives for this graph (the subgraph's output goes through the parent's reducer).
+    assert state["values"] == {"topic": "tides", "notes": ["planned", "planned", "researched tides", "summary of 2 notes"]}
+    with_subgraphs = await client.threads.get_state(thread["thread_id"], subgraphs=True)
+    assert with_subgraphs["values"] == state["values"]
+    # The subgraph's checkpoints are stored under its namespace, as with LangGraph's own server.
+    subgraphs = await client.assistants.get_subgraphs("nested")
+    assert list(subgraphs) == ["team"]
+
+
+async def test_custom_items_only_when_the_custom_mode_was_asked_for(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    parts = await _collect(client.runs.stream(None, "writer", input={"items": 2}, stream_mode=["values"]))
+    assert [p.event for p in parts] == ["metadata", "values", "values"]

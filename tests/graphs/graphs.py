@@ -91,3 +91,39 @@ _writer.add_node("write", write)
 _writer.add_edge(START, "write")
 _writer.add_edge("write", END)
 writer = _writer.compile()
+
+
+class NestedState(TypedDict, total=False):
+    topic: str
+    notes: Annotated[list[str], operator.add]
+
+
+async def research(state: NestedState) -> dict[str, Any]:
+    from langgraph.config import get_stream_writer
+
+    get_stream_writer()({"researching": state.get("topic", "")})
+    return {"notes": [f"researched {state.get('topic', '')}"]}
+
+
+async def summarize(state: NestedState) -> dict[str, Any]:
+    return {"notes": [f"summary of {len(state.get('notes', []))} notes"]}
+
+
+async def plan(state: NestedState) -> dict[str, Any]:
+    return {"notes": ["planned"]}
+
+
+_child = StateGraph(NestedState)
+_child.add_node("research", research)
+_child.add_node("summarize", summarize)
+_child.add_edge(START, "research")
+_child.add_edge("research", "summarize")
+_child.add_edge("summarize", END)
+
+_nested = StateGraph(NestedState)
+_nested.add_node("plan", plan)
+_nested.add_node("team", _child.compile())  # a compiled subgraph used directly as a node
+_nested.add_edge(START, "plan")
+_nested.add_edge("plan", "team")
+_nested.add_edge("team", END)
+nested = _nested.compile()
