@@ -32,8 +32,6 @@ from workflows.thread import ThreadWorkflow
 
 log = logging.getLogger("agent_server.worker")
 
-# temporal-facts.md §7: 10 ms batches and 10 ms polls gave ~20 ms publish-to-subscriber latency.
-STREAM_BATCH_INTERVAL = timedelta(milliseconds=10)
 
 # Our modules keep no per-workflow global state, so they are imported once per worker instead of once
 # per workflow (sandbox re-imports were ~11% of worker CPU); determinism is still checked at call time.
@@ -75,7 +73,7 @@ def build_worker(
             persistence.finish_run,
         ],
         plugins=[graph_plugin],
-        interceptors=[HeartbeatInterceptor(), TokenStreamInterceptor()],
+        interceptors=[HeartbeatInterceptor(), TokenStreamInterceptor(settings.stream_batch_interval)],
         workflow_runner=workflow_runner(settings),
         max_concurrent_activities=settings.n_jobs_per_worker,
         max_concurrent_local_activities=settings.n_jobs_per_worker,
@@ -95,7 +93,7 @@ def graph_plugin(settings: Settings) -> LangGraphPlugin:
         default_activity_options=defaults.activity_options(),
         # `get_stream_writer()` in activity nodes publishes to the run's stream in small batches.
         streaming_topic=CUSTOM_TOPIC,
-        streaming_batch_interval=STREAM_BATCH_INTERVAL,
+        streaming_batch_interval=settings.stream_batch_interval,
     )
 
 

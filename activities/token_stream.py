@@ -33,8 +33,6 @@ _handler: ContextVar[Any | None] = ContextVar("agent_server_token_stream", defau
 # Every callback manager configured while `_handler` is set gets the handler (LangChain's hook).
 register_configure_hook(_handler, inheritable=True)
 
-BATCH_INTERVAL = timedelta(milliseconds=10)
-
 
 class TokenStreamHandler(AsyncCallbackHandler):
     """Publishes chat model token chunks as official `messages` (messages-tuple) events.
@@ -90,11 +88,15 @@ def _message_events(input: ExecuteActivityInput) -> MessageEvents | None:
 
 
 class _TokenStreamingActivity(ActivityInboundInterceptor):
+    def __init__(self, next: ActivityInboundInterceptor, batch_interval: timedelta) -> None:
+        super().__init__(next)
+        self._batch_interval = batch_interval
+
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         events = None if activity.info().is_local else _message_events(input)
         if events is None:
             return await self.next.execute_activity(input)
-        async with WorkflowStreamClient.from_within_activity(batch_interval=BATCH_INTERVAL) as stream:
+        async with WorkflowStreamClient.from_within_activity(batch_interval=self._batch_interval) as stream:
             topic = stream.topic(EVENTS_TOPIC)
             token = _handler.set(TokenStreamHandler(topic.publish, events))
             try:
@@ -106,5 +108,8 @@ class _TokenStreamingActivity(ActivityInboundInterceptor):
 class TokenStreamInterceptor(Interceptor):
     """Worker interceptor that streams chat model tokens of node activities to their run's stream."""
 
+    def __init__(self, batch_interval: timedelta) -> None:
+        self._batch_interval = batch_interval
+
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
-        return _TokenStreamingActivity(next)
+        return _TokenStreamingActivity(next, self._batch_interval)
