@@ -23,9 +23,14 @@ from temporalio import activity
 from temporalio.contrib.workflow_streams import WorkflowStreamClient
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
-from workflows.streaming import EVENTS_TOPIC, STREAM_MESSAGES_TAG, STREAM_PARTIAL_MESSAGES_TAG, MessageEvents
-
-_OUR_TAGS = {STREAM_MESSAGES_TAG, STREAM_PARTIAL_MESSAGES_TAG}
+from workflows.streaming import (
+    EVENTS_TOPIC,
+    OUR_TAGS,
+    STREAM_EVENTS_TAG,
+    STREAM_MESSAGES_TAG,
+    STREAM_PARTIAL_MESSAGES_TAG,
+    MessageEvents,
+)
 
 T = TypeVar("T")
 
@@ -45,6 +50,11 @@ class TokenStreamHandler(AsyncCallbackHandler):
         self._publish = publish
         self._events = events
         self._metadata: dict[UUID, dict[str, Any]] = {}
+        self._runs: dict[UUID, dict[str, Any]] = {}
+
+    def _send(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            self._publish(event)
 
     def tap_output_aiter(self, run_id: UUID, output: AsyncIterator[T]) -> AsyncIterator[T]:
         return output
@@ -62,7 +72,11 @@ class TokenStreamHandler(AsyncCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        self._metadata[run_id] = {**(metadata or {}), "tags": [t for t in tags or [] if t not in _OUR_TAGS]}
+        clean_tags = [t for t in tags or [] if t not in OUR_TAGS]
+        self._metadata[run_id] = {**(metadata or {}), "tags": clean_tags}
+        name = kwargs.get("name") or (serialized or {}).get("name") or "chat_model"
+        self._runs[run_id] = {"run_id": str(run_id), "name": name, "tags": clean_tags, "metadata": metadata or {}}
+        self._send(self._events.model_event("on_chat_model_start", self._runs[run_id], {"input": {"messages": messages}}))
 
     async def on_llm_new_token(self, token: str, *, chunk: Any = None, run_id: UUID, **kwargs: Any) -> None:
         message = getattr(chunk, "message", None)
@@ -70,11 +84,17 @@ class TokenStreamHandler(AsyncCallbackHandler):
             message = AIMessageChunk(content=token)
         if message.id is None:
             message = message.model_copy(update={"id": f"run-{run_id}"})
-        for event in self._events.chunk(message, self._metadata.get(run_id, {})):
-            self._publish(event)
+        self._send(self._events.chunk(message, self._metadata.get(run_id, {})))
+        if run_id in self._runs:
+            self._send(self._events.model_event("on_chat_model_stream", self._runs[run_id], {"chunk": message}))
 
     async def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._metadata.pop(run_id, None)
+        run = self._runs.pop(run_id, None)
+        if run is not None:
+            generations = getattr(response, "generations", None) or [[]]
+            output = getattr(generations[0][0], "message", None) if generations[0] else None
+            self._send(self._events.model_event("on_chat_model_end", run, {"output": output}))
 
 
 def _message_events(input: ExecuteActivityInput) -> MessageEvents | None:
@@ -83,8 +103,12 @@ def _message_events(input: ExecuteActivityInput) -> MessageEvents | None:
     # The LangGraph plugin's node input carries the node's (serializable) config, tags included.
     config = getattr(node_input, "langgraph_config", None)
     tags = set((config.get("tags") or []) if isinstance(config, dict) else [])
-    events = MessageEvents(tuples=STREAM_MESSAGES_TAG in tags, partials=STREAM_PARTIAL_MESSAGES_TAG in tags)
-    return events if events.tuples or events.partials else None
+    events = MessageEvents(
+        tuples=STREAM_MESSAGES_TAG in tags,
+        partials=STREAM_PARTIAL_MESSAGES_TAG in tags,
+        model_events=STREAM_EVENTS_TAG in tags,
+    )
+    return events if events.wanted else None
 
 
 class _TokenStreamingActivity(ActivityInboundInterceptor):

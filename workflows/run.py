@@ -58,10 +58,10 @@ def _graph_input(run: RunInput) -> Any:
     return run.input
 
 
-def _allow_subgraph_streaming() -> None:
-    """LangGraph forwards subgraph stream parts with `loop.call_soon_threadsafe`, which Temporal's
-    workflow event loop does not implement. A workflow has a single thread, so `call_soon` (itself
-    deterministic) is the same thing here."""
+def _allow_callbacks_to_stream() -> None:
+    """LangGraph forwards subgraph stream parts and callback events with `loop.call_soon_threadsafe`,
+    which Temporal's workflow event loop does not implement. A workflow has a single thread, so
+    `call_soon` (itself deterministic) is the same thing here."""
     loop = asyncio.get_running_loop()
     loop.call_soon_threadsafe = loop.call_soon  # type: ignore[method-assign]
 
@@ -181,19 +181,12 @@ class RunWorkflow:
         """Run the graph, publishing the stream modes the run asked for; returns the final values."""
         requested = requested_modes(run.kwargs.get("stream_mode"))
         subgraphs = bool(run.kwargs.get("subgraphs"))
-        if subgraphs:
-            _allow_subgraph_streaming()
+        if subgraphs or "events" in requested:
+            _allow_callbacks_to_stream()
         tokens = wants_tokens(requested)
         messages = MessageEvents(tuples="messages-tuple" in requested, partials="messages" in requested)
         output = None
-        async for part in self._app.astream(
-            _graph_input(run),
-            self._config,
-            context=run.context or None,
-            durability="sync",
-            stream_mode=astream_modes(requested),
-            subgraphs=subgraphs,
-        ):
+        async for part in self._parts(run, requested, subgraphs):
             namespace, mode, chunk = part if subgraphs else ((), *part)
             if mode == "values" and not namespace:
                 output = chunk
@@ -205,6 +198,24 @@ class RunWorkflow:
                     for event in messages.complete(message, metadata):
                         self._events.publish(event)
         return output
+
+    async def _parts(self, run: RunInput, requested: list[str], subgraphs: bool) -> Any:
+        """The graph's `astream` parts; with the `events` mode, taken from `astream_events`, whose
+        every event is published as it comes (the parts ride in the root's `on_chain_stream`)."""
+        options: dict[str, Any] = {
+            "context": run.context or None,
+            "durability": "sync",
+            "stream_mode": astream_modes(requested),
+            "subgraphs": subgraphs,
+        }
+        if "events" not in requested:
+            async for part in self._app.astream(_graph_input(run), self._config, **options):
+                yield part
+            return
+        async for event in self._app.astream_events(_graph_input(run), self._config, version="v2", **options):
+            self._events.publish({"event": "events", "data": jsonable(event)})
+            if event.get("event") == "on_chain_stream" and not event.get("parent_ids"):
+                yield event["data"]["chunk"]
 
     def _latest_config(self) -> dict[str, Any]:
         """The run's config pointing at the newest checkpoint (a fork's config names its starting one)."""

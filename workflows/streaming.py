@@ -22,6 +22,13 @@ STREAM_TOPICS = [EVENTS_TOPIC, CUSTOM_TOPIC]
 # and stream their chat models' tokens (activities/token_stream.py) in the formats asked for.
 STREAM_MESSAGES_TAG = "agent-server:stream-messages"  # `messages-tuple`: [chunk, metadata]
 STREAM_PARTIAL_MESSAGES_TAG = "agent-server:stream-messages-partial"  # `messages`: metadata/partial/complete
+STREAM_EVENTS_TAG = "agent-server:stream-events"  # `events`: on_chat_model_start/stream/end
+_TAG_OF_MODE = {
+    "messages-tuple": STREAM_MESSAGES_TAG,
+    "messages": STREAM_PARTIAL_MESSAGES_TAG,
+    "events": STREAM_EVENTS_TAG,
+}
+OUR_TAGS = frozenset(_TAG_OF_MODE.values())
 
 
 def wants_tokens(requested: Iterable[str]) -> bool:
@@ -30,7 +37,7 @@ def wants_tokens(requested: Iterable[str]) -> bool:
 
 def message_tags(requested: Iterable[str]) -> list[str]:
     wanted = set(requested)
-    return [tag for mode, tag in (("messages-tuple", STREAM_MESSAGES_TAG), ("messages", STREAM_PARTIAL_MESSAGES_TAG)) if mode in wanted]
+    return [tag for mode, tag in _TAG_OF_MODE.items() if mode in wanted]
 
 
 class MessageEvents:
@@ -41,10 +48,22 @@ class MessageEvents:
     with each chunk (`messages/partial`), or whole (`messages/complete`) when it did not stream.
     """
 
-    def __init__(self, *, tuples: bool, partials: bool) -> None:
+    def __init__(self, *, tuples: bool, partials: bool, model_events: bool = False) -> None:
         self.tuples = tuples
         self.partials = partials
+        # `events` mode: the chat model's own start/stream/end events, as `astream_events` names them.
+        self.model_events = model_events
         self._accumulated: dict[str, Any] = {}
+
+    @property
+    def wanted(self) -> bool:
+        return self.tuples or self.partials or self.model_events
+
+    def model_event(self, kind: str, run: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
+        """An `events` item for a chat model call (`run`: its run_id, name, tags, metadata)."""
+        if not self.model_events:
+            return []
+        return [{"event": "events", "data": {"event": kind, **jsonable(run), "data": jsonable(data), "parent_ids": []}}]
 
     def _announce(self, message_id: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         if message_id in self._accumulated:
@@ -93,7 +112,7 @@ def requested_modes(stream_mode: Any) -> list[str]:
     return [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
 
 
-def astream_modes(requested: Iterable[str]) -> list[str]:
+def astream_modes(requested: Iterable[str]) -> list[str]:  # `events` is astream_events, not a mode
     """The `stream_mode` list for `astream`: the requested modes it supports, plus `values` (the output)."""
     return sorted({"values", *(_ASTREAM_MODE[m] for m in requested if m in _ASTREAM_MODE)})
 

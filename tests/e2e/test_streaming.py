@@ -237,3 +237,24 @@ async def test_custom_items_only_when_the_custom_mode_was_asked_for(stack: Stack
     client = get_client(url=stack.url)
     parts = await _collect(client.runs.stream(None, "writer", input={"items": 2}, stream_mode=["values"]))
     assert [p.event for p in parts] == ["metadata", "values", "values"]
+
+
+async def test_events_mode_with_model_events_from_the_activity(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    thread = await client.threads.create()
+    parts = await _collect(
+        client.runs.stream(thread["thread_id"], "agent", input=GUIDE_INPUT, stream_mode=["events", "values"])
+    )
+    events = [(p.data["event"], p.data["name"]) for p in parts if p.event == "events"]
+    assert events[0] == ("on_chain_start", "LangGraph") and events[-1] == ("on_chain_end", "LangGraph")
+    node_starts = [name for kind, name in events if kind == "on_chain_start" and name in ("agent", "tools")]
+    assert node_starts == ["agent", "tools", "agent"]
+    # Each model call, made inside the agent node's activity, shows inside that node's events.
+    for start in [i for i, e in enumerate(events) if e == ("on_chain_start", "agent")]:
+        end = events.index(("on_chain_end", "agent"), start)
+        kinds = [kind for kind, _name in events[start:end]]
+        assert kinds.index("on_chat_model_start") < kinds.index("on_chat_model_stream") < kinds.index("on_chat_model_end")
+    streamed = [p.data["data"]["chunk"]["content"] for p in parts if p.event == "events" and p.data["event"] == "on_chat_model_stream"]
+    assert "".join(streamed) == "The weather in sf: It's 60 degrees and foggy."
+    values = [p.data for p in parts if p.event == "values"]
+    assert len(values) == 4 and [m["type"] for m in values[-1]["messages"]] == ["human", "ai", "tool", "ai"]
