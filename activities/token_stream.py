@@ -40,7 +40,8 @@ register_configure_hook(_handler, inheritable=True)
 
 
 class TokenStreamHandler(AsyncCallbackHandler):
-    """Publishes chat model token chunks as official `messages` (messages-tuple) events.
+    """Publishes chat model token chunks as official `messages` (messages-tuple) events, and in
+    `events` mode the chat models' and tools' start/stream/end events.
 
     Also a `_StreamingCallbackHandler` (by its two tap methods), which is what makes LangChain chat
     models stream instead of generating in one piece.
@@ -87,6 +88,27 @@ class TokenStreamHandler(AsyncCallbackHandler):
         self._send(self._events.chunk(message, self._metadata.get(run_id, {})))
         if run_id in self._runs:
             self._send(self._events.model_event("on_chat_model_stream", self._runs[run_id], {"chunk": message}))
+
+    async def on_tool_start(
+        self,
+        serialized: dict[str, Any],
+        input_str: str,
+        *,
+        run_id: UUID,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        name = kwargs.get("name") or (serialized or {}).get("name") or "tool"
+        clean_tags = [t for t in tags or [] if t not in OUR_TAGS]
+        self._runs[run_id] = {"run_id": str(run_id), "name": name, "tags": clean_tags, "metadata": metadata or {}}
+        self._send(self._events.model_event("on_tool_start", self._runs[run_id], {"input": inputs or input_str}))
+
+    async def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        run = self._runs.pop(run_id, None)
+        if run is not None:
+            self._send(self._events.model_event("on_tool_end", run, {"output": output}))
 
     async def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._metadata.pop(run_id, None)

@@ -51,7 +51,7 @@ class MessageEvents:
     def __init__(self, *, tuples: bool, partials: bool, model_events: bool = False) -> None:
         self.tuples = tuples
         self.partials = partials
-        # `events` mode: the chat model's own start/stream/end events, as `astream_events` names them.
+        # `events` mode: chat models' and tools' own events, as `astream_events` names them.
         self.model_events = model_events
         self._accumulated: dict[str, Any] = {}
 
@@ -60,7 +60,7 @@ class MessageEvents:
         return self.tuples or self.partials or self.model_events
 
     def model_event(self, kind: str, run: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
-        """An `events` item for a chat model call (`run`: its run_id, name, tags, metadata)."""
+        """An `events` item for a chat model or tool call (`run`: its run_id, name, tags, metadata)."""
         if not self.model_events:
             return []
         return [{"event": "events", "data": {"event": kind, **jsonable(run), "data": jsonable(data), "parent_ids": []}}]

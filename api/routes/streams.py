@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from api.deps import Ctx, RunId, ThreadId
+from api.errors import InvalidRequest
 from api.schemas.runs import RunCreateStateful, RunCreateStateless
 from api.services import runs as run_service
 from api.services import streams as service
@@ -87,6 +88,9 @@ async def join_thread_stream(
     """
     from api.services.threads import require_thread
 
+    unsupported = sorted(set(stream_modes or []) - {"run_modes"})
+    if unsupported:
+        raise InvalidRequest(f"thread stream modes {unsupported} are not supported yet; use run_modes (the default)")
     await require_thread(ctx, str(thread_id))
     service.parse_thread_event_id(last_event_id)  # a malformed id is a 422 before the stream opens
     return StreamingResponse(

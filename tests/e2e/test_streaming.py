@@ -205,6 +205,8 @@ async def test_thread_stream_runs_one_after_the_other_and_resumes(stack: Stack) 
 
         bad = await http.get(f"/threads/{tid}/stream", headers={"Last-Event-ID": "nonsense"})
         assert bad.status_code == 422
+        lifecycle = await http.get(f"/threads/{tid}/stream", params={"stream_modes": "lifecycle"})
+        assert lifecycle.status_code == 422 and "not supported yet" in lifecycle.json()["detail"]
 
 
 async def test_a_compiled_subgraph_runs_and_streams_with_its_namespace(stack: Stack) -> None:
@@ -254,6 +256,12 @@ async def test_events_mode_with_model_events_from_the_activity(stack: Stack) -> 
         end = events.index(("on_chain_end", "agent"), start)
         kinds = [kind for kind, _name in events[start:end]]
         assert kinds.index("on_chat_model_start") < kinds.index("on_chat_model_stream") < kinds.index("on_chat_model_end")
+    # The tool, run inside the tools node's activity, shows inside that node's events.
+    tools_start, tools_end = events.index(("on_chain_start", "tools")), events.index(("on_chain_end", "tools"))
+    assert ("on_tool_start", "get_weather") in events[tools_start:tools_end]
+    assert ("on_tool_end", "get_weather") in events[tools_start:tools_end]
+    tool_end = next(p.data for p in parts if p.event == "events" and p.data["event"] == "on_tool_end")
+    assert tool_end["data"]["output"]["content"] == "It's 60 degrees and foggy."
     streamed = [p.data["data"]["chunk"]["content"] for p in parts if p.event == "events" and p.data["event"] == "on_chat_model_stream"]
     assert "".join(streamed) == "The weather in sf: It's 60 degrees and foggy."
     values = [p.data for p in parts if p.event == "values"]
