@@ -12,6 +12,7 @@ from api.errors import InvalidRequest
 from api.schemas.runs import RunCreateStateful, RunCreateStateless
 from api.services import runs as run_service
 from api.services import streams as service
+from api.services.threads import require_thread
 
 router = APIRouter()
 
@@ -86,8 +87,6 @@ async def join_thread_stream(
     Ids are `<run_id>:<offset>`: `Last-Event-ID` resumes after one, `-` starts from the thread's first
     run, none streams new events only. Only the runs' own events (`run_modes`) are sent.
     """
-    from api.services.threads import require_thread
-
     unsupported = sorted(set(stream_modes or []) - {"run_modes"})
     if unsupported:
         raise InvalidRequest(f"thread stream modes {unsupported} are not supported yet; use run_modes (the default)")

@@ -22,6 +22,7 @@ from api.schemas.assistants import (
 )
 from api.services.pagination import next_page_offset
 from api.services.serialize import assistant_to_wire, select_fields, version_to_wire
+from api.services.threads import delete_thread, thread_ids_of_assistant
 from workflows.types import uuid7
 
 log = logging.getLogger("agent_server.api")
@@ -147,8 +148,6 @@ async def update_assistant(ctx: AppContext, assistant_id: str, patch: AssistantP
 
 
 async def delete_assistant(ctx: AppContext, assistant_id: str, *, delete_threads: bool) -> None:
-    from api.services.threads import delete_thread, thread_ids_of_assistant
-
     row = await resolve_assistant(ctx, assistant_id, servable=False)
     if delete_threads:
         for thread_id in await thread_ids_of_assistant(ctx, row.assistant_id):

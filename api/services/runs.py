@@ -25,7 +25,7 @@ from api.schemas.runs import RunCreateStateful, RunCreateStateless, RunsCancel
 from api.services.assistants import mirror_context, resolve_assistant
 from api.services.reconcile import reconciled_status
 from api.services.serialize import run_to_wire, select_fields
-from api.services.threads import require_thread
+from api.services.threads import record_state_if_known, require_thread
 from workflows.run import RunWorkflow
 from workflows.status import is_terminal
 from workflows.thread import THREAD_BUSY_ERROR, ThreadInput, ThreadWorkflow
@@ -280,8 +280,6 @@ async def cancel_run(ctx: AppContext, thread_id: str, run_id: str, *, wait: bool
 
 
 async def _roll_back(ctx: AppContext, row: RunRow) -> None:
-    from api.services.threads import record_state_if_known
-
     assert ctx.db.checkpointer is not None
     await delete_run_checkpoints(ctx.db.checkpointer, row.thread_id, row.run_id)
     async with ctx.db.session() as session:

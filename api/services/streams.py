@@ -20,6 +20,7 @@ from temporalio.contrib.workflow_streams import WorkflowStreamClient
 from temporalio.exceptions import ApplicationError, CancelledError, TerminatedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.storage import queries
 from activities.wire import jsonable
 from api.context import AppContext
 from api.errors import InvalidRequest
@@ -200,8 +201,6 @@ def parse_thread_event_id(value: str | None) -> tuple[str | None, int | None] | 
 
 async def thread_events(ctx: AppContext, thread_id: str, last_event_id: str | None) -> AsyncIterator[bytes]:
     """The events of the thread's runs in order, ids `<run_id>:<offset>`; stays open for later runs."""
-    from activities.storage import queries
-
     resume = parse_thread_event_id(last_event_id)
     after_run: str | None = None  # runs created after this one come next
     first: tuple[str, int | None] | None = None  # (run, offset) to continue first
