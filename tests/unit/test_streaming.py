@@ -73,3 +73,15 @@ def test_join_filters_by_mode() -> None:
     assert not _wanted("updates", ["values"])
     assert _wanted("messages", ["messages-tuple"]) and not _wanted("messages", ["messages"])
     assert _wanted("messages/partial", ["messages"]) and not _wanted("messages/partial", ["messages-tuple"])
+
+
+def test_token_batches_widen_as_a_generation_goes_on() -> None:
+    from datetime import timedelta
+
+    from activities.token_stream import flush_interval
+
+    base = timedelta(milliseconds=50)
+    assert flush_interval(0, base) == flush_interval(19.9, base) == 0.05
+    assert flush_interval(20, base) == flush_interval(119, base) == 0.2
+    assert flush_interval(120, base) == flush_interval(3600, base) == 1.0
+    assert flush_interval(600, timedelta(seconds=2)) == 2.0  # never narrower than the base
