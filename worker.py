@@ -71,6 +71,7 @@ def build_worker(
             persistence.start_run,
             persistence.save_step,
             persistence.finish_run,
+            persistence.roll_back_run,
         ],
         plugins=[graph_plugin],
         interceptors=[HeartbeatInterceptor(), TokenStreamInterceptor(settings.stream_batch_interval)],

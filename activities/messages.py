@@ -101,3 +101,11 @@ class FinishRun:
     started: bool = True
     # Delete the (temporary) thread with its runs and checkpoints.
     delete_thread: bool = False
+
+
+@dataclass(frozen=True)
+class RollBackRun:
+    """Delete a stopped run and the checkpoints it wrote (multitask `rollback`)."""
+
+    thread_id: str
+    run_id: str

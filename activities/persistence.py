@@ -14,6 +14,7 @@ from temporalio import activity
 from activities.messages import (
     FinishRun,
     PendingWrite,
+    RollBackRun,
     SaveStep,
     StartRun,
     StoredCheckpoint,
@@ -22,6 +23,7 @@ from activities.messages import (
 )
 from activities.storage import Database, RunRow
 from activities.storage import queries
+from activities.storage.checkpoints import delete_run_checkpoints
 from activities.storage.tables import utcnow
 from activities.wire import jsonable
 from workflows.status import thread_status_after_run
@@ -122,6 +124,15 @@ class PersistenceActivities:
             queries.refresh_expiry(thread, now)
             session.add(thread)
         log.info("run %s on thread %s finished: %s", finish.run_id, finish.thread_id, finish.status)
+
+    @activity.defn
+    async def roll_back_run(self, roll_back: RollBackRun) -> None:
+        """Delete a stopped run's checkpoints and its row (idempotent: a retry finds nothing left)."""
+        assert self.db.checkpointer is not None
+        removed = await delete_run_checkpoints(self.db.checkpointer, roll_back.thread_id, roll_back.run_id)
+        async with self.db.session() as session:
+            await queries.delete_run(session, roll_back.run_id)
+        log.info("run %s rolled back (%d checkpoints removed)", roll_back.run_id, removed)
 
     async def _delete_thread(self, thread_id: str) -> None:
         async with self.db.session() as session:

@@ -22,6 +22,8 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from temporalio.contrib.workflow_streams import WorkflowStream
 
+    from activities.messages import RollBackRun
+    from activities.persistence import PersistenceActivities
     from workflows.run import RunWorkflow
     from workflows.types import Admission, RunResult, SubmitRun, run_workflow_id
 
@@ -46,6 +48,9 @@ class _Ticket:
     run_id: str
     queued: bool
     handle: ChildWorkflowHandle[Any, RunResult] | None = None
+    # Set when a later run was admitted with `rollback`: once this run has stopped, it is deleted
+    # with the checkpoints it wrote, before the next run starts.
+    roll_back: bool = False
 
 
 def _search_attributes(values: dict[str, str]) -> TypedSearchAttributes:
@@ -76,10 +81,23 @@ class ThreadWorkflow:
         active = [self._active.run_id] if self._active else []
         return active + [t.run_id for t in self._queue]
 
+    async def _stop(self, earlier: list[_Ticket], roll_back: bool) -> None:
+        """`interrupt` / `rollback`: cancel the runs admitted before (they end `interrupted`,
+        keeping what they wrote); with rollback they are deleted once stopped."""
+        for ticket in earlier:
+            ticket.roll_back = ticket.roll_back or roll_back
+            await workflow.wait_condition(lambda t=ticket: t.handle is not None)  # type: ignore[misc]
+            try:
+                await workflow.get_external_workflow_handle(run_workflow_id(ticket.run_id)).cancel()
+            except Exception as exc:  # it ended meanwhile
+                workflow.logger.info("run %s could not be cancelled: %s", ticket.run_id, exc)
+
     @workflow.update
     async def submit(self, request: SubmitRun) -> Admission:
-        """Admit a run: start it now if the thread is idle, else queue it behind the others."""
-        ticket = _Ticket(run_id=request.run.run_id, queued=self._busy())
+        """Admit a run: start it now if the thread is idle, else queue it behind the others
+        (first stopping the runs before it with `interrupt` or `rollback`)."""
+        earlier = ([self._active] if self._active else []) + list(self._queue)
+        ticket = _Ticket(run_id=request.run.run_id, queued=bool(earlier))
         # Reserve the place before awaiting, so updates handled in the same task see a busy thread.
         self._queue.append(ticket)
         try:
@@ -98,6 +116,8 @@ class ThreadWorkflow:
         except Exception as exc:
             self._queue.remove(ticket)
             raise ApplicationError(f"could not start run {request.run.run_id}: {exc}", type="RunStartFailed") from exc
+        if earlier and request.multitask_strategy in ("interrupt", "rollback"):
+            await self._stop(earlier, roll_back=request.multitask_strategy == "rollback")
         return Admission(run_id=request.run.run_id, queued=ticket.queued)
 
     @submit.validator
@@ -131,4 +151,11 @@ class ThreadWorkflow:
                 await ticket.handle
             except Exception as exc:  # the run records its own outcome; the thread just moves on
                 workflow.logger.info("run %s ended with %s", ticket.run_id, type(exc).__name__)
+            if ticket.roll_back:
+                # Before the next run reads the thread's latest checkpoint.
+                await workflow.execute_local_activity_method(
+                    PersistenceActivities.roll_back_run,
+                    RollBackRun(thread_id=input.thread_id, run_id=ticket.run_id),
+                    start_to_close_timeout=timedelta(seconds=30),
+                )
             self._active = None

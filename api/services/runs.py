@@ -20,7 +20,7 @@ from activities.storage import queries
 from activities.storage.checkpoints import delete_run_checkpoints
 from activities.wire import jsonable
 from api.context import AppContext
-from api.errors import BadRequest, Conflict, InvalidRequest, NotFound
+from api.errors import BadRequest, Conflict, NotFound
 from api.schemas.runs import RunCreateStateful, RunCreateStateless, RunsCancel
 from api.services.assistants import mirror_context, resolve_assistant
 from api.services.reconcile import reconciled_status
@@ -84,8 +84,6 @@ async def create_run(
     assistant = await resolve_assistant(ctx, payload.assistant_id)
     run_config, run_context = mirror_context(payload.config, payload.context)
     multitask = getattr(payload, "multitask_strategy", "enqueue")
-    if multitask in ("interrupt", "rollback"):
-        raise InvalidRequest(f"multitask_strategy '{multitask}' is not supported yet; use 'enqueue' or 'reject'")
     thread = await _thread_for_run(ctx, thread_id, payload.if_not_exists)
     run_id = uuid7()
     checkpoint_id = getattr(payload, "checkpoint_id", None) or (getattr(payload, "checkpoint", None) or {}).get(

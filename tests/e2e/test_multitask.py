@@ -90,3 +90,45 @@ async def test_failing_run_records_error(stack: Stack) -> None:
     thread = await client.threads.get(tid)
     assert thread["status"] == "error"
     assert thread["error"] == result["__error__"]
+
+
+async def _wait_started(log: Path, event: str) -> None:
+    from tests.helpers import assert_eventually
+
+    def started() -> None:
+        assert log.exists() and event in log.read_text().splitlines()
+
+    await assert_eventually(started)
+
+
+async def test_interrupt_stops_the_running_run_and_continues_from_its_work(stack: Stack, tmp_path: Path) -> None:
+    client = get_client(url=stack.url)
+    tid = (await client.threads.create())["thread_id"]
+    first = await client.runs.create(tid, "gated", input=gated_input(tmp_path, "a"))
+    await _wait_started(tmp_path / "exec.log", "a:wait-started")
+    second = await client.runs.create(
+        tid, "gated", input={"label": "b", "gate": ""}, multitask_strategy="interrupt"
+    )
+    result = await client.runs.join(tid, second["run_id"])
+    # The interrupted run kept what it wrote (its first node); the new run started from there.
+    assert result["trace"] == ["a:first", "b:first", "b:wait", "b:last"]
+    assert (await client.runs.get(tid, first["run_id"]))["status"] == "interrupted"
+    assert "a:wait-done" not in (tmp_path / "exec.log").read_text().splitlines()
+    assert (await client.threads.get(tid))["status"] == "idle"
+
+
+async def test_rollback_deletes_the_running_run_and_its_checkpoints(stack: Stack, tmp_path: Path) -> None:
+    client = get_client(url=stack.url)
+    tid = (await client.threads.create())["thread_id"]
+    first = await client.runs.create(tid, "gated", input=gated_input(tmp_path, "a"))
+    await _wait_started(tmp_path / "exec.log", "a:wait-started")
+    second = await client.runs.create(
+        tid, "gated", input={"label": "b", "gate": ""}, multitask_strategy="rollback"
+    )
+    result = await client.runs.join(tid, second["run_id"])
+    assert result["trace"] == ["b:first", "b:wait", "b:last"]  # nothing of the rolled-back run
+    with pytest.raises(NotFoundError):
+        await client.runs.get(tid, first["run_id"])
+    history = await client.threads.get_history(tid, limit=50)
+    assert {h["metadata"].get("run_id") for h in history} == {second["run_id"]}
+    assert [r["run_id"] for r in await client.runs.list(tid)] == [second["run_id"]]
