@@ -32,6 +32,8 @@ from workflows.thread import ThreadWorkflow
 
 log = logging.getLogger("agent_server.worker")
 
+HEARTBEAT_THROTTLE = timedelta(seconds=1)
+
 
 # Our modules keep no per-workflow global state, so they are imported once per worker instead of once
 # per workflow (sandbox re-imports were ~11% of worker CPU); determinism is still checked at call time.
@@ -81,6 +83,10 @@ def build_worker(
         # A crashed worker's sticky queue is abandoned after 1 s instead of 5 (temporal-facts §8).
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=1),
         graceful_shutdown_timeout=timedelta(seconds=5),
+        # Heartbeats reach the server at least every second, so a cancel reaches a running node
+        # within about a second (the SDK otherwise throttles to 80 % of the heartbeat timeout).
+        max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+        default_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
         **options,
     )
 

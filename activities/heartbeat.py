@@ -19,12 +19,16 @@ from temporalio.worker import (
 )
 
 
+HEARTBEAT_EVERY_SECS = 0.5
+
+
 class _HeartbeatingActivity(ActivityInboundInterceptor):
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         info = activity.info()
         if info.is_local or not info.heartbeat_timeout:
             return await self.next.execute_activity(input)
-        interval = max(info.heartbeat_timeout.total_seconds() / 3, 0.05)
+        # A third of the timeout, and at least every half second so a cancel arrives promptly.
+        interval = min(max(info.heartbeat_timeout.total_seconds() / 3, 0.05), HEARTBEAT_EVERY_SECS)
 
         async def beat() -> None:
             while True:

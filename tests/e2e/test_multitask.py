@@ -45,18 +45,23 @@ async def test_reject_and_enqueue_on_a_busy_thread(stack: Stack, tmp_path: Path)
 
 
 async def test_concurrent_rejects_admit_exactly_one(stack: Stack, tmp_path: Path) -> None:
-    client = get_client(url=stack.url)
-    tid = (await client.threads.create())["thread_id"]
+    """50 concurrent creates with `reject`, served by two API processes: one run, 49 × 409."""
+    with stack.extra_api() as second_api:
+        clients = [get_client(url=stack.url), get_client(url=second_api)]
+        tid = (await clients[0].threads.create())["thread_id"]
 
-    async def attempt(i: int) -> str:
-        try:
-            await client.runs.create(tid, "gated", input=gated_input(tmp_path, f"r{i}"), multitask_strategy="reject")
-            return "accepted"
-        except ConflictError:
-            return "rejected"
+        async def attempt(i: int) -> str:
+            try:
+                await clients[i % 2].runs.create(
+                    tid, "gated", input=gated_input(tmp_path, f"r{i}"), multitask_strategy="reject"
+                )
+                return "accepted"
+            except ConflictError:
+                return "rejected"
 
-    outcomes = await asyncio.gather(*(attempt(i) for i in range(10)))
-    assert sorted(outcomes) == ["accepted"] + ["rejected"] * 9
+        outcomes = await asyncio.gather(*(attempt(i) for i in range(50)))
+    client = clients[0]
+    assert sorted(outcomes) == ["accepted"] + ["rejected"] * 49
     (tmp_path / "gate").touch()
     [run] = await client.runs.list(tid)
     await client.runs.join(tid, run["run_id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -57,11 +58,15 @@ async def test_cancel_running_and_queued_runs(stack: Stack, tmp_path: Path) -> N
         await client.runs.delete(tid, running["run_id"])
 
     await client.runs.cancel(tid, queued["run_id"])
+    cancelled_at = time.monotonic()
     await client.runs.cancel(tid, running["run_id"], wait=True)
     assert (await client.runs.get(tid, running["run_id"]))["status"] == "interrupted"
     await assert_eventually(lambda: _assert_status(client, tid, queued["run_id"], "interrupted"))
-    # The running node was stopped, the queued run never started; what the run wrote is kept.
-    assert _events(log) == ["r:first", "r:wait-started"]
+    # The cancel reached the running node itself (through its heartbeat); the queued run never
+    # started; what the run wrote is kept.
+    await assert_eventually(lambda: _assert_in("r:wait-cancelled", _events(log)))
+    print(f"\ncancel reached the running node after {time.monotonic() - cancelled_at:.2f} s")
+    assert _events(log) == ["r:first", "r:wait-started", "r:wait-cancelled"]
     assert (await client.threads.get_state(tid))["values"]["trace"] == ["r:first"]
     thread = await client.threads.get(tid)
     assert thread["status"] == "idle"

@@ -34,8 +34,12 @@ async def first(state: TraceState) -> dict[str, Any]:
 async def wait(state: TraceState) -> dict[str, Any]:
     _record(state, "wait-started")
     gate = state.get("gate")
-    while gate and not Path(gate).exists():
-        await asyncio.sleep(0.05)
+    try:
+        while gate and not Path(gate).exists():
+            await asyncio.sleep(0.05)
+    except asyncio.CancelledError:
+        _record(state, "wait-cancelled")  # the cancel reached the node itself
+        raise
     _record(state, "wait-done")
     return {"trace": [f"{state.get('label', '')}:wait"]}
 
