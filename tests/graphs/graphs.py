@@ -131,3 +131,36 @@ _nested.add_edge(START, "plan")
 _nested.add_edge("plan", "team")
 _nested.add_edge("team", END)
 nested = _nested.compile()
+
+
+class ReviewState(TypedDict, total=False):
+    draft: str
+    verdict: str
+    published: bool
+
+
+async def write_draft(state: ReviewState) -> dict[str, Any]:
+    return {"draft": f"draft about {state.get('draft', 'nothing')}"}
+
+
+async def review(state: ReviewState) -> dict[str, Any]:
+    """Human in the loop inside an activity node: the run stops here until a resume."""
+    from langgraph.types import interrupt
+
+    verdict = interrupt({"question": "publish this?", "draft": state.get("draft")})
+    return {"verdict": str(verdict)}
+
+
+async def publish(state: ReviewState) -> dict[str, Any]:
+    return {"published": state.get("verdict") == "yes"}
+
+
+_hitl = StateGraph(ReviewState)
+_hitl.add_node("write_draft", write_draft)
+_hitl.add_node("review", review)
+_hitl.add_node("publish", publish)
+_hitl.add_edge(START, "write_draft")
+_hitl.add_edge("write_draft", "review")
+_hitl.add_edge("review", "publish")
+_hitl.add_edge("publish", END)
+hitl = _hitl.compile()
