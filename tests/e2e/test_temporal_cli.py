@@ -60,3 +60,25 @@ async def test_cli_cancel_and_terminate_show_in_the_api(sqlite_stack: Stack, tmp
     assert (await client.threads.get(tid))["status"] == "error"
     assert (await client.runs.wait(tid, "gated", input={"label": "m", "gate": ""}))["trace"][-1] == "m:last"
     assert (await client.threads.get(tid))["status"] == "idle"
+
+
+async def test_cli_reset_retries_a_failed_run_under_the_same_run_id(sqlite_stack: Stack, tmp_path: Path) -> None:
+    client = get_client(url=sqlite_stack.url)
+    tid = (await client.threads.create())["thread_id"]
+    fixed = tmp_path / "fixed"
+    run = await client.runs.create(tid, "flaky", input={"fixed_when": str(fixed)})
+    failed = await client.runs.join(tid, run["run_id"])
+    assert failed["__error__"] == {"error": "RuntimeError", "message": "the service is down"}
+    assert (await client.runs.get(tid, run["run_id"]))["status"] == "error"
+
+    fixed.touch()  # the operator fixes the dependency, then retries the run from the start
+    temporal(
+        sqlite_stack, "workflow", "reset", "--workflow-id", f"run-{run['run_id']}",
+        "--type", "FirstWorkflowTask", "--reason", "dependency fixed",
+    )
+    values = await client.runs.join(tid, run["run_id"])
+    assert values == {"fixed_when": str(fixed), "attempts": ["prepared", "called"]}
+    assert (await client.runs.get(tid, run["run_id"]))["status"] == "success"
+    thread = await client.threads.get(tid)
+    assert thread["status"] == "idle" and thread["values"] == values
+    assert [r["run_id"] for r in await client.runs.list(tid)] == [run["run_id"]]

@@ -164,3 +164,28 @@ _hitl.add_edge("write_draft", "review")
 _hitl.add_edge("review", "publish")
 _hitl.add_edge("publish", END)
 hitl = _hitl.compile()
+
+
+class FlakyState(TypedDict, total=False):
+    fixed_when: str
+    attempts: Annotated[list[str], operator.add]
+
+
+async def prepare(state: FlakyState) -> dict[str, Any]:
+    return {"attempts": ["prepared"]}
+
+
+async def call_service(state: FlakyState) -> dict[str, Any]:
+    """Fails until the file named in the input exists (a broken dependency an operator fixes)."""
+    if not Path(state.get("fixed_when", "")).exists():
+        raise RuntimeError("the service is down")
+    return {"attempts": ["called"]}
+
+
+_flaky = StateGraph(FlakyState)
+_flaky.add_node("prepare", prepare)
+_flaky.add_node("call_service", call_service)
+_flaky.add_edge(START, "prepare")
+_flaky.add_edge("prepare", "call_service")
+_flaky.add_edge("call_service", END)
+flaky = _flaky.compile()
