@@ -50,3 +50,41 @@ async def test_worker_killed_mid_node(sqlite_stack: Stack, tmp_path: Path) -> No
         await db.close()
     assert_linear_chain(chain)
     assert [c["step"] for c in reversed(chain)] == [-1, 0, 1, 2, 3]
+
+
+async def test_worker_killed_with_twenty_runs_mid_node(sqlite_stack: Stack, tmp_path: Path) -> None:
+    """20 concurrent runs, all inside a node when the worker dies: all succeed with the right state,
+    no finished node runs again, each interrupted node runs once more."""
+    import asyncio
+
+    stack = sqlite_stack
+    client = get_client(url=stack.url)
+    log, gate = tmp_path / "exec.log", tmp_path / "gate"
+    labels = [f"r{i}" for i in range(20)]
+    runs = {}
+    for label in labels:
+        tid = (await client.threads.create())["thread_id"]
+        runs[label] = (tid, await client.runs.create(
+            tid, "gated", input={"label": label, "log_file": str(log), "gate": str(gate)}
+        ))
+
+    def all_in_the_node() -> None:
+        started = set(log.read_text().splitlines()) if log.exists() else set()
+        assert all(f"{label}:wait-started" in started for label in labels)
+
+    await assert_eventually(all_in_the_node)
+    stack.kill_worker()
+    stack.start_worker()
+    restarted_at = time.monotonic()
+    gate.touch()
+
+    results = await asyncio.gather(*(client.runs.join(tid, run["run_id"]) for tid, run in runs.values()))
+    print(f"\n20 runs recovered {time.monotonic() - restarted_at:.1f} s after the new worker started")
+    executions = log.read_text().splitlines()
+    for label, values in zip(labels, results):
+        assert values["trace"] == [f"{label}:first", f"{label}:wait", f"{label}:last"], values
+        assert executions.count(f"{label}:first") == 1, label
+        assert executions.count(f"{label}:wait-started") == 2, label
+        assert executions.count(f"{label}:last") == 1, label
+    statuses = [(await client.runs.get(tid, run["run_id"]))["status"] for tid, run in runs.values()]
+    assert statuses == ["success"] * 20
