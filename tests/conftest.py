@@ -192,8 +192,10 @@ def _wait_for(url: str, procs: list[subprocess.Popen[bytes]], logs: Path) -> Non
     raise RuntimeError(f"{url} not ready after 60 s; logs in {logs}")
 
 
-def start_stack(environment: WorkflowEnvironment, tmp: Path, database_uri: str | None = None) -> Stack:
-    """API + worker subprocesses on their own task queue and database."""
+def start_stack(
+    environment: WorkflowEnvironment | None, tmp: Path, database_uri: str | None = None, *, address: str | None = None
+) -> Stack:
+    """API + worker subprocesses on their own task queue and database (on `address` if given)."""
     data_dir = tmp / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -202,7 +204,7 @@ def start_stack(environment: WorkflowEnvironment, tmp: Path, database_uri: str |
         "LANGGRAPH_CONFIG": str(TEST_GRAPHS),
         "DATA_DIR": str(data_dir),
         "DATABASE_URI": database_uri or "",
-        "TEMPORAL_ADDRESS": temporal_address(environment),
+        "TEMPORAL_ADDRESS": address or temporal_address(environment),  # type: ignore[arg-type]
         "TASK_QUEUE": f"e2e-{uuid.uuid4().hex[:8]}",
         # Short timeouts so crash recovery and failures take seconds in tests.
         "NODE_HEARTBEAT_TIMEOUT_SECS": "2",
