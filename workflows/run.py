@@ -175,7 +175,10 @@ class RunWorkflow:
         )
         if error is not None:
             raise ApplicationError(error["message"], error, type=error["error"], non_retryable=True)
-        return RunResult(status=status, values=values)
+        # Join and wait answer with the run's last `values` part, as LangGraph's own `invoke` does:
+        # after an interrupt it also holds the writes of the step's tasks that did finish, which the
+        # checkpoint keeps as pending writes (the thread's state, above, does not show them yet).
+        return RunResult(status=status, values=output if output is not None else values)
 
     async def _execute(self, run: RunInput) -> Any:
         """Run the graph, publishing the stream modes the run asked for; returns the final values."""

@@ -40,3 +40,20 @@ async def test_interrupt_in_a_node_then_resume(stack: Stack) -> None:
     interrupted_last, resumed_first = by_run[runs_in_order[0]][0], by_run[runs_in_order[1]][-1]
     assert resumed_first["parent_checkpoint"]["checkpoint_id"] == interrupted_last["checkpoint"]["checkpoint_id"]
     assert interrupted_last["next"] == ["review"] and history[0]["next"] == []
+
+
+async def test_command_update_and_goto_like_plain_langgraph(stack: Stack) -> None:
+    """What LangGraph itself does with this graph and an in-memory checkpointer: the update is
+    applied, `publish` runs, and `review` stays pending with the same interrupt (same id)."""
+    client = get_client(url=stack.url)
+    tid = (await client.threads.create())["thread_id"]
+    await client.runs.wait(tid, "hitl", input={"draft": "tides"})
+    [(first_task, [first_interrupt])] = (await client.threads.get(tid))["interrupts"].items()
+
+    values = await client.runs.wait(tid, "hitl", command={"update": {"verdict": "yes"}, "goto": "publish"})
+    assert values == {"draft": "draft about tides", "verdict": "yes", "published": True}
+    thread = await client.threads.get(tid)
+    assert thread["status"] == "interrupted"
+    [(_task, [pending])] = thread["interrupts"].items()
+    assert pending == first_interrupt  # the interrupt's id is stable across runs
+    assert (await client.threads.get_state(tid))["next"] == ["review"]
