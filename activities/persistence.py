@@ -23,7 +23,7 @@ from activities.messages import (
 )
 from activities.storage import Database, RunRow
 from activities.storage import queries
-from activities.storage.checkpoints import delete_run_checkpoints
+from activities.storage.removal import delete_run_data, delete_thread_data
 from activities.storage.tables import utcnow
 from activities.wire import jsonable
 from workflows.status import thread_status_after_run
@@ -100,7 +100,7 @@ class PersistenceActivities:
     async def finish_run(self, finish: FinishRun) -> None:
         """Record the run's outcome and the thread's resulting status and values."""
         if finish.delete_thread:
-            await self._delete_thread(finish.thread_id)
+            await delete_thread_data(self.db, finish.thread_id)
             log.info("run %s finished (%s); its temporary thread %s was deleted", finish.run_id, finish.status, finish.thread_id)
             return
         async with self.db.session() as session:
@@ -128,14 +128,6 @@ class PersistenceActivities:
     @activity.defn
     async def roll_back_run(self, roll_back: RollBackRun) -> None:
         """Delete a stopped run's checkpoints and its row (idempotent: a retry finds nothing left)."""
-        assert self.db.checkpointer is not None
-        removed = await delete_run_checkpoints(self.db.checkpointer, roll_back.thread_id, roll_back.run_id)
-        async with self.db.session() as session:
-            await queries.delete_run(session, roll_back.run_id)
+        removed = await delete_run_data(self.db, roll_back.thread_id, roll_back.run_id)
         log.info("run %s rolled back (%d checkpoints removed)", roll_back.run_id, removed)
 
-    async def _delete_thread(self, thread_id: str) -> None:
-        async with self.db.session() as session:
-            await queries.delete_thread(session, thread_id)
-        assert self.db.checkpointer is not None
-        await self.db.checkpointer.adelete_thread(thread_id)

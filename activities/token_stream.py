@@ -57,6 +57,19 @@ class TokenStreamHandler(AsyncCallbackHandler):
         self._metadata: dict[UUID, dict[str, Any]] = {}
         self._runs: dict[UUID, dict[str, Any]] = {}
 
+    def _remember(
+        self, run_id: UUID, name: str, tags: list[str] | None, metadata: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """What `events` items say about a model or tool call (our own routing tags left out)."""
+        run = {
+            "run_id": str(run_id),
+            "name": name,
+            "tags": [t for t in tags or [] if t not in OUR_TAGS],
+            "metadata": metadata or {},
+        }
+        self._runs[run_id] = run
+        return run
+
     def _send(self, events: list[dict[str, Any]]) -> None:
         for event in events:
             self._publish(event)
@@ -77,11 +90,9 @@ class TokenStreamHandler(AsyncCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        clean_tags = [t for t in tags or [] if t not in OUR_TAGS]
-        self._metadata[run_id] = {**(metadata or {}), "tags": clean_tags}
-        name = kwargs.get("name") or (serialized or {}).get("name") or "chat_model"
-        self._runs[run_id] = {"run_id": str(run_id), "name": name, "tags": clean_tags, "metadata": metadata or {}}
-        self._send(self._events.model_event("on_chat_model_start", self._runs[run_id], {"input": {"messages": messages}}))
+        run = self._remember(run_id, kwargs.get("name") or (serialized or {}).get("name") or "chat_model", tags, metadata)
+        self._metadata[run_id] = {**(metadata or {}), "tags": run["tags"]}
+        self._send(self._events.model_event("on_chat_model_start", run, {"input": {"messages": messages}}))
 
     async def on_llm_new_token(self, token: str, *, chunk: Any = None, run_id: UUID, **kwargs: Any) -> None:
         message = getattr(chunk, "message", None)
@@ -104,10 +115,8 @@ class TokenStreamHandler(AsyncCallbackHandler):
         inputs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        name = kwargs.get("name") or (serialized or {}).get("name") or "tool"
-        clean_tags = [t for t in tags or [] if t not in OUR_TAGS]
-        self._runs[run_id] = {"run_id": str(run_id), "name": name, "tags": clean_tags, "metadata": metadata or {}}
-        self._send(self._events.model_event("on_tool_start", self._runs[run_id], {"input": inputs or input_str}))
+        run = self._remember(run_id, kwargs.get("name") or (serialized or {}).get("name") or "tool", tags, metadata)
+        self._send(self._events.model_event("on_tool_start", run, {"input": inputs or input_str}))
 
     async def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         run = self._runs.pop(run_id, None)

@@ -13,6 +13,11 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 
+def _is_sqlite(saver: BaseCheckpointSaver[str]) -> bool:
+    """The SQLite saver lacks pruning and run deletion; we run SQL on its tables (`conn`, `lock`)."""
+    return type(saver).__name__ == "AsyncSqliteSaver"
+
+
 async def copy_thread(saver: BaseCheckpointSaver[str], source: str, target: str) -> int:
     """Copy every checkpoint (same ids, same parents) and pending write of `source` to `target`."""
     tuples = [t async for t in saver.alist({"configurable": {"thread_id": source}})]
@@ -42,7 +47,7 @@ async def keep_latest_checkpoint(saver: BaseCheckpointSaver[str], thread_ids: li
     """Delete all but the newest checkpoint of each namespace of these threads (and their writes)."""
     if not thread_ids:
         return
-    if type(saver).__name__ != "AsyncSqliteSaver":
+    if not _is_sqlite(saver):
         await saver.aprune(thread_ids, strategy="keep_latest")
         return
     conn = saver.conn  # type: ignore[attr-defined]
@@ -89,7 +94,7 @@ async def delete_run_checkpoints(saver: BaseCheckpointSaver[str], thread_id: str
     ]
     if not ids:
         return 0
-    if type(saver).__name__ == "AsyncSqliteSaver":
+    if _is_sqlite(saver):
         conn = saver.conn  # type: ignore[attr-defined]
         marks = ",".join("?" * len(ids))
         async with saver.lock:  # type: ignore[attr-defined]

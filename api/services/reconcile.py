@@ -7,6 +7,11 @@ threads ask Temporal (`describe`) and write the outcome back through the status 
 
 from __future__ import annotations
 
+from typing import Any
+
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError, CancelledError, TerminatedError
+from temporalio.exceptions import TimeoutError as WorkflowTimeoutError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.storage import RunRow
@@ -14,6 +19,19 @@ from activities.storage import queries
 from api.context import AppContext
 from workflows.status import is_terminal, run_status_from_temporal
 from workflows.types import run_workflow_id
+
+
+def failure_payload(exc: WorkflowFailureError, run_id: str) -> dict[str, Any] | None:
+    """The official `{"error", "message"}` of a failed run workflow; None if it was cancelled or
+    terminated (the run then kept what it wrote, and that is not an error to report)."""
+    cause = exc.cause
+    if isinstance(cause, (CancelledError, TerminatedError)):
+        return None
+    if isinstance(cause, ApplicationError) and cause.details:
+        return dict(cause.details[0])
+    if isinstance(cause, WorkflowTimeoutError):
+        return {"error": "TimeoutError", "message": f"Run {run_id} exceeded its time limit"}
+    return {"error": type(cause).__name__, "message": str(cause)}
 
 
 async def reconciled_status(ctx: AppContext, row: RunRow) -> str:

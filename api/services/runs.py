@@ -11,19 +11,18 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError, CancelledError, TerminatedError
-from temporalio.exceptions import TimeoutError as WorkflowTimeoutError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.storage import RunRow, ThreadRow
 from activities.storage import queries
-from activities.storage.checkpoints import delete_run_checkpoints
+from activities.storage.removal import delete_run_data
 from activities.wire import jsonable
 from api.context import AppContext
 from api.errors import BadRequest, Conflict, NotFound
 from api.schemas.runs import RunCreateStateful, RunCreateStateless, RunsCancel
 from api.services.assistants import mirror_context, resolve_assistant
-from api.services.reconcile import reconciled_status
+from api.services.reconcile import failure_payload, reconciled_status
 from api.services.serialize import run_to_wire, select_fields
 from api.services.threads import record_state_if_known, require_thread
 from workflows.run import RunWorkflow
@@ -203,15 +202,10 @@ async def _await_outcome(ctx: AppContext, thread_id: str, run_id: str) -> Any:
         # The workflow is gone (retention passed, or the namespace was reset): the store has the outcome.
         return await _current_values(ctx, thread_id)
     except WorkflowFailureError as exc:
-        cause = exc.cause
-        if isinstance(cause, (CancelledError, TerminatedError)):
-            # Cancelled or terminated: what the run kept is the thread's current state.
+        error = failure_payload(exc, run_id)
+        if error is None:  # cancelled or terminated: what the run kept is the thread's current state
             return await _current_values(ctx, thread_id)
-        if isinstance(cause, ApplicationError) and cause.details:
-            return {"__error__": cause.details[0]}
-        if isinstance(cause, WorkflowTimeoutError):
-            return {"__error__": {"error": "TimeoutError", "message": f"Run {run_id} exceeded its time limit"}}
-        return {"__error__": {"error": type(cause).__name__, "message": str(cause)}}
+        return {"__error__": error}
     return jsonable(result.values)
 
 
@@ -278,10 +272,7 @@ async def cancel_run(ctx: AppContext, thread_id: str, run_id: str, *, wait: bool
 
 
 async def _roll_back(ctx: AppContext, row: RunRow) -> None:
-    assert ctx.db.checkpointer is not None
-    await delete_run_checkpoints(ctx.db.checkpointer, row.thread_id, row.run_id)
-    async with ctx.db.session() as session:
-        await queries.delete_run(session, row.run_id)
+    await delete_run_data(ctx.db, row.thread_id, row.run_id)
     await record_state_if_known(ctx, row.thread_id)
 
 

@@ -17,13 +17,13 @@ from typing import Any
 
 from temporalio.client import WorkflowFailureError
 from temporalio.contrib.workflow_streams import WorkflowStreamClient
-from temporalio.exceptions import ApplicationError, CancelledError, TerminatedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.storage import queries
 from activities.wire import jsonable
 from api.context import AppContext
 from api.errors import InvalidRequest
+from api.services.reconcile import failure_payload
 from workflows.streaming import CUSTOM_TOPIC, STREAM_TOPICS
 from workflows.types import run_workflow_id
 
@@ -84,6 +84,30 @@ def _wanted(event: str, modes: list[str] | None) -> bool:
     return base.split("/", 1)[0] in modes
 
 
+async def _run_stream(
+    ctx: AppContext, run_id: str, from_offset: int | None, with_metadata: bool
+) -> AsyncIterator[tuple[int | None, str, Any]]:
+    """A run's events as (offset, event, data): `metadata` (offset -1) if asked, the stream's items
+    from `from_offset` (None: only new ones) until the run ends, then `error` (no offset) if it failed."""
+    workflow_id = run_workflow_id(run_id)
+    stream = WorkflowStreamClient.create(ctx.client, workflow_id)
+    if with_metadata:
+        yield -1, "metadata", {"run_id": run_id, "attempt": 1}
+    if from_offset is None:
+        from_offset = await _current_offset(stream)
+    try:
+        async for item in stream.subscribe(STREAM_TOPICS, from_offset=from_offset, poll_cooldown=POLL_COOLDOWN):
+            event, data = _event_of(item)
+            yield item.offset, event, jsonable(data)
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return  # the run's workflow is gone (deleted thread, expired retention): nothing more to send
+    error = await _run_error(ctx, run_id)
+    if error is not None:
+        yield None, "error", error
+
+
 async def run_events(
     ctx: AppContext,
     thread_id: str,
@@ -94,28 +118,18 @@ async def run_events(
     modes: list[str] | None = None,
     cancel_on_disconnect: bool = False,
 ) -> AsyncIterator[bytes]:
-    """The run's events from `from_offset` (None: only new ones) until the run ends."""
-    workflow_id = run_workflow_id(run_id)
-    stream = WorkflowStreamClient.create(ctx.client, workflow_id)
+    """The run's events as SSE, ids = stream offsets, until the run ends."""
     finished = False
     try:
-        if with_metadata:
-            yield sse("metadata", {"run_id": run_id, "attempt": 1}, FROM_START)
-        if from_offset is None:
-            from_offset = await _current_offset(stream)
-        async for item in stream.subscribe(STREAM_TOPICS, from_offset=from_offset, poll_cooldown=POLL_COOLDOWN):
-            event, data = _event_of(item)
-            if _wanted(event, modes):
-                yield sse(event, jsonable(data), item.offset)
-        error = await _run_error(ctx, workflow_id)
-        if error is not None:
-            yield sse("error", error)
+        async for offset, event, data in _run_stream(ctx, run_id, from_offset, with_metadata):
+            if event in ("metadata", "error") or _wanted(event, modes):
+                yield sse(event, data, offset)
         finished = True
     finally:
         if not finished and cancel_on_disconnect:
             # The client went away and asked for the run to stop with it.
             log.info("stream of run %s disconnected: cancelling the run", run_id)
-            await asyncio.shield(_cancel_quietly(ctx, workflow_id))
+            await asyncio.shield(_cancel_quietly(ctx, run_workflow_id(run_id)))
 
 
 async def _current_offset(stream: WorkflowStreamClient) -> int:
@@ -125,17 +139,12 @@ async def _current_offset(stream: WorkflowStreamClient) -> int:
         return 0
 
 
-async def _run_error(ctx: AppContext, workflow_id: str) -> dict[str, Any] | None:
+async def _run_error(ctx: AppContext, run_id: str) -> dict[str, Any] | None:
     """`{"error", "message"}` if the run failed (a cancelled run ends its stream quietly)."""
     try:
-        await ctx.client.get_workflow_handle(workflow_id).result()
+        await ctx.client.get_workflow_handle(run_workflow_id(run_id)).result()
     except WorkflowFailureError as exc:
-        cause = exc.cause
-        if isinstance(cause, (CancelledError, TerminatedError)):
-            return None
-        if isinstance(cause, ApplicationError) and cause.details:
-            return dict(cause.details[0])
-        return {"error": type(cause).__name__, "message": str(cause)}
+        return failure_payload(exc, run_id)
     except RPCError as exc:
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise
@@ -235,19 +244,5 @@ async def thread_events(ctx: AppContext, thread_id: str, last_event_id: str | No
 
 async def _thread_run_events(ctx: AppContext, run_id: str, offset: int | None) -> AsyncIterator[bytes]:
     """One run's events inside a thread stream: the run's ids prefixed with its run id."""
-    stream = WorkflowStreamClient.create(ctx.client, run_workflow_id(run_id))
-    if offset == 0:
-        yield sse("metadata", {"run_id": run_id, "attempt": 1}, f"{run_id}:-1")
-    if offset is None:
-        offset = await _current_offset(stream)
-    try:
-        async for item in stream.subscribe(STREAM_TOPICS, from_offset=offset, poll_cooldown=POLL_COOLDOWN):
-            event, data = _event_of(item)
-            yield sse(event, jsonable(data), f"{run_id}:{item.offset}")
-    except RPCError as exc:
-        if exc.status != RPCStatusCode.NOT_FOUND:
-            raise
-        return  # the run's workflow is gone (deleted thread, expired retention): go on
-    error = await _run_error(ctx, run_workflow_id(run_id))
-    if error is not None:
-        yield sse("error", error, f"{run_id}:error")
+    async for item_offset, event, data in _run_stream(ctx, run_id, offset, with_metadata=offset == 0):
+        yield sse(event, data, f"{run_id}:{'error' if item_offset is None else item_offset}")

@@ -16,6 +16,7 @@ from activities.storage import ThreadRow
 from activities.storage import queries
 from activities.storage.checkpoints import copy_thread as copy_checkpoints
 from activities.storage.checkpoints import keep_latest_checkpoint, storage_of_thread
+from activities.storage.removal import delete_thread_data
 from activities.storage.tables import utcnow
 from activities.wire import empty_state, interrupt_to_wire, jsonable, snapshot_to_wire
 from api.context import AppContext
@@ -196,10 +197,7 @@ async def delete_thread(ctx: AppContext, thread_id: str, *, missing_ok: bool = T
     if not missing_ok:
         await require_thread(ctx, thread_id)
     await _stop_active_runs(ctx, thread_id, "thread deleted")
-    async with ctx.db.session() as session:
-        await queries.delete_thread(session, thread_id)
-    assert ctx.db.checkpointer is not None
-    await ctx.db.checkpointer.adelete_thread(thread_id)
+    await delete_thread_data(ctx.db, thread_id)
 
 
 async def copy_thread(ctx: AppContext, thread_id: str) -> dict[str, Any]:
