@@ -109,7 +109,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     stop = stop or asyncio.Event()
     db = await Database(settings.database_url).open()
     try:
-        client = await connect(settings)
+        client = await connect(settings, db)
         worker = build_worker(client, settings, db, graph_plugin(settings))
         async with worker:
             log.info("worker polling task queue %r on %s", settings.task_queue, settings.temporal_address)

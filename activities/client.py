@@ -5,11 +5,17 @@ from __future__ import annotations
 from temporalio.client import Client
 
 from activities.converter import data_converter
+from activities.payload_storage import external_storage
 from activities.settings import Settings
+from activities.storage import Database
 
 
-async def connect(settings: Settings) -> Client:
-    """A Temporal client with the LangChain-aware data converter."""
+async def connect(settings: Settings, db: Database) -> Client:
+    """A Temporal client with the LangChain-aware data converter; payloads above the threshold are
+    kept in `db` (API and workers must share the database, as they already do for checkpoints)."""
+    storage = external_storage(db, settings.payload_storage_threshold_bytes)
     return await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter()
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(storage),
     )

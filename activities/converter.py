@@ -22,6 +22,7 @@ from temporalio.converter import (
     BinaryProtoPayloadConverter,
     CompositePayloadConverter,
     DataConverter,
+    ExternalStorage,
     JSONPlainPayloadConverter,
     JSONProtoPayloadConverter,
 )
@@ -86,6 +87,7 @@ class LangChainPayloadConverter(CompositePayloadConverter):
         )
 
 
-def data_converter() -> DataConverter:
-    """The data converter shared by the API's client and the worker."""
-    return DataConverter(payload_converter_class=LangChainPayloadConverter)
+def data_converter(external_storage: ExternalStorage | None = None) -> DataConverter:
+    """The data converter shared by the API's client and the worker; `external_storage` keeps big
+    payloads out of workflow history (activities/payload_storage.py)."""
+    return DataConverter(payload_converter_class=LangChainPayloadConverter, external_storage=external_storage)

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     stream_batch_ms: int = 50
     # A quiet SSE stream sends a comment this often, so proxies and clients keep it open.
     stream_heartbeat_secs: float = 15.0
+    # Payloads (graph state, node inputs and results, stream batches) above this size are kept in the
+    # database and travel through Temporal as a small claim: Temporal refuses payloads over 2 MB.
+    payload_storage_threshold_bytes: int = 256 * 1024
+    # Such blobs are deleted this long after they were last stored: longer than a run can last plus
+    # Temporal's retention of closed workflows (a replay or reset of a run reads them again).
+    payload_blob_ttl_hours: float = 7 * 24.0
     # Request bodies above this size are refused with 413.
     max_body_bytes: int = 50 * 1024 * 1024
 

@@ -18,7 +18,7 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.routes import assistants, runs, streams, system, threads
 from api.services.assistants import register_default_assistants
-from api.services.threads import sweep_expired_threads_forever
+from api.services.housekeeping import sweep_forever
 
 log = logging.getLogger("agent_server.api")
 
@@ -32,11 +32,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         graphs = load_graphs(settings.langgraph_config)
         db = await Database(settings.database_url).open()
         try:
-            client = await connect(settings)
+            client = await connect(settings, db)
             context = AppContext(settings=settings, db=db, client=client, graphs=graphs)
             await register_default_assistants(context)
             app.state.context = context
-            sweeper = asyncio.create_task(sweep_expired_threads_forever(context), name="ttl-sweeper")
+            sweeper = asyncio.create_task(sweep_forever(context), name="sweeper")
             log.info("API ready: graphs %s, database %s", sorted(graphs), settings.database_url.split("@")[-1])
             yield
             sweeper.cancel()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, String
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -90,3 +90,16 @@ class RunRow(SQLModel, table=True):
     meta: dict[str, Any] = _json(name="metadata")
     kwargs: dict[str, Any] = _json()
     multitask_strategy: str = "enqueue"
+
+
+class PayloadBlobRow(SQLModel, table=True):
+    """A Temporal payload kept out of workflow history (activities/payload_storage.py)."""
+
+    __tablename__ = "payload_blobs"
+
+    # sha256 of the serialized payload, so equal payloads share one row.
+    key: str = Field(primary_key=True, sa_type=String(64))
+    # The serialized `Payload`, zlib-compressed.
+    data: bytes = Field(sa_type=LargeBinary, nullable=False)
+    size: int
+    stored_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False, index=True)

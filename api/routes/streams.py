@@ -50,6 +50,13 @@ async def stream_stateless_run(ctx: Ctx, payload: RunCreateStateless) -> Streami
     )
 
 
+def _given(modes: list[str] | None) -> list[str] | None:
+    """The stream modes a query string really names: the SDK sends `stream_mode=` (empty) when the caller
+    gave none, which means "as the run was created", not "no modes"."""
+    named = [mode for mode in modes or [] if mode]
+    return named or None
+
+
 @router.get(
     "/threads/{thread_id}/runs/{run_id}/stream", tags=["Thread Runs"], response_class=StreamingResponse, responses=_SSE
 )
@@ -70,7 +77,7 @@ async def join_run_stream(
         from_offset=from_offset,
         with_metadata=from_offset == 0,
         # What the join asks for, else what the run was created with (`custom` items only if asked).
-        modes=stream_mode or run["kwargs"].get("stream_mode"),
+        modes=_given(stream_mode) or run["kwargs"].get("stream_mode"),
         cancel_on_disconnect=cancel_on_disconnect,
     )
 
@@ -87,7 +94,7 @@ async def join_thread_stream(
     Ids are `<run_id>:<offset>`: `Last-Event-ID` resumes after one, `-` starts from the thread's first
     run, none streams new events only. Only the runs' own events (`run_modes`) are sent.
     """
-    unsupported = sorted(set(stream_modes or []) - {"run_modes"})
+    unsupported = sorted(set(_given(stream_modes) or []) - {"run_modes"})
     if unsupported:
         raise InvalidRequest(f"thread stream modes {unsupported} are not supported yet; use run_modes (the default)")
     await require_thread(ctx, str(thread_id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -247,15 +246,6 @@ async def sweep_expired_threads(ctx: AppContext) -> int:
     if expired:
         log.info("deleted %d threads whose TTL passed", len(expired))
     return len(expired)
-
-
-async def sweep_expired_threads_forever(ctx: AppContext) -> None:
-    while True:
-        await asyncio.sleep(ctx.settings.thread_ttl_sweep_secs)
-        try:
-            await sweep_expired_threads(ctx)
-        except Exception:  # keep sweeping; the next round retries
-            log.exception("TTL sweep failed")
 
 
 async def thread_storage(ctx: AppContext, thread_id: str) -> dict[str, Any]:

@@ -77,6 +77,9 @@ async def test_join_a_finished_stream_from_the_start_and_after_an_event(stack: S
         assert [e for _i, e, _d in only_values.events] == ["metadata", "values", "values", "values", "values"]
         bad = await http.get(first.headers["location"], headers={"Last-Event-ID": "nonsense"})
         assert bad.status_code == 422 and "Last-Event-ID" in bad.json()["detail"]
+    # The official client's join without a stream_mode sends `stream_mode=` (empty): the run's own modes.
+    joined = [p async for p in get_client(url=stack.url).runs.join_stream(thread_id, run_id, last_event_id="-1")]
+    assert [(p.event, p.data) for p in joined] == [(e, d) for _i, e, d in first.events]
 
 
 class _Stream:

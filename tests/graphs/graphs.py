@@ -4,6 +4,7 @@ executions across worker processes (a node that finished must never run again)."
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import operator
 from pathlib import Path
 from typing import Annotated, Any
@@ -189,3 +190,29 @@ _flaky.add_edge(START, "prepare")
 _flaky.add_edge("prepare", "call_service")
 _flaky.add_edge("call_service", END)
 flaky = _flaky.compile()
+
+
+class BulkyState(TypedDict, total=False):
+    steps: int
+    chunk_kb: int
+    # Grows by one chunk per step: a long conversation or big tool results in miniature.
+    chunks: Annotated[list[str], operator.add]
+
+
+async def grow(state: BulkyState) -> dict[str, Any]:
+    index = len(state.get("chunks", []))
+    # Incompressible-looking text, so the test measures size, not zlib.
+    seed = f"{index}-".encode()
+    text = "".join(hashlib.sha256(seed + str(i).encode()).hexdigest() for i in range(state.get("chunk_kb", 700) * 1024 // 64))
+    return {"chunks": [text]}
+
+
+async def route_growth(state: BulkyState) -> str:
+    return "grow" if len(state.get("chunks", [])) < state.get("steps", 5) else END
+
+
+_bulky = StateGraph(BulkyState)
+_bulky.add_node("grow", grow)
+_bulky.add_edge(START, "grow")
+_bulky.add_conditional_edges("grow", route_growth, ["grow", END])
+bulky = _bulky.compile()
