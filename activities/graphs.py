@@ -44,8 +44,9 @@ class GraphSpec:
 
     graph_id: str
     builder: StateGraph[Any, Any, Any, Any]
-    interrupt_before: list[str] = field(default_factory=list)
-    interrupt_after: list[str] = field(default_factory=list)
+    # The interrupts the graph was compiled with: the default of runs that name none ("*": every node).
+    interrupt_before: list[str] | str = field(default_factory=list)
+    interrupt_after: list[str] | str = field(default_factory=list)
 
     @property
     def assistant_id(self) -> str:
@@ -117,8 +118,8 @@ def _as_spec(graph_id: str, obj: Any) -> GraphSpec:
         return GraphSpec(graph_id, obj)
     builder = getattr(obj, "builder", None)
     if isinstance(obj, Pregel) and isinstance(builder, StateGraph):
-        def names(value: Any) -> list[str]:
-            return [] if value in (None, "*") else list(value)
+        def names(value: Any) -> list[str] | str:
+            return value if value == "*" else list(value or [])
 
         return GraphSpec(
             graph_id,

@@ -86,8 +86,9 @@ class RunInput:
     config: Metadata = field(default_factory=dict)
     context: Metadata = field(default_factory=dict)
     metadata: Metadata = field(default_factory=dict)
-    interrupt_before: list[str] | str | None = None
-    interrupt_after: list[str] | str | None = None
+    # `str` first: Temporal's converter tries a union's types in order, and would read "*" as ["*"].
+    interrupt_before: str | list[str] | None = None
+    interrupt_after: str | list[str] | None = None
     checkpoint_id: str | None = None
     multitask_strategy: str = "enqueue"
     # The run's `kwargs` as the API shows them (kept so the workflow can restore a lost row).

@@ -14,12 +14,13 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.graphs import GraphSpec
 from activities.storage import RunRow, ThreadRow
 from activities.storage import queries
 from activities.storage.removal import delete_run_data
 from activities.wire import jsonable
 from api.context import AppContext
-from api.errors import BadRequest, Conflict, NotFound
+from api.errors import BadRequest, Conflict, InvalidRequest, NotFound
 from api.schemas.runs import RunCreateStateful, RunCreateStateless, RunsCancel
 from api.services.assistants import mirror_context, resolve_assistant
 from api.services.reconcile import failure_payload, reconciled_status
@@ -59,6 +60,27 @@ def _run_kwargs(payload: RunCreateStateful | RunCreateStateless, config: dict[st
     }
 
 
+def _static_interrupts(
+    field: str, requested: list[str] | str | None, spec: GraphSpec
+) -> list[str] | str | None:
+    """As LangGraph's `astream`: the run's own static interrupts (checked here, so a typo is a 422 and
+    not a run that cannot compile), else those the graph was compiled with."""
+    compiled = spec.interrupt_before if field == "interrupt_before" else spec.interrupt_after
+    if requested is None:
+        return compiled or None
+    if requested == "*":
+        return requested
+    if isinstance(requested, str):
+        raise InvalidRequest(f"{field} must be \"*\" (every node) or a list of node names, got {requested!r}")
+    unknown = [name for name in requested if name not in spec.builder.nodes]
+    if unknown:
+        raise InvalidRequest(
+            f"{field} names nodes that graph {spec.graph_id!r} does not have: {unknown} "
+            f"(its nodes: {sorted(spec.builder.nodes)})"
+        )
+    return list(requested)
+
+
 async def _thread_for_run(ctx: AppContext, thread_id: str, if_not_exists: str) -> ThreadRow:
     """The run's thread; created on the fly with `if_not_exists="create"`."""
     async with ctx.db.session() as session:
@@ -81,6 +103,9 @@ async def create_run(
     """Admit a run on a thread: the thread's workflow applies the multitask strategy and starts it."""
     # Everything that can refuse the request is checked before the thread may be created.
     assistant = await resolve_assistant(ctx, payload.assistant_id)
+    spec = ctx.graphs[assistant.graph_id]
+    interrupt_before = _static_interrupts("interrupt_before", payload.interrupt_before, spec)
+    interrupt_after = _static_interrupts("interrupt_after", payload.interrupt_after, spec)
     run_config, run_context = mirror_context(payload.config, payload.context)
     multitask = getattr(payload, "multitask_strategy", "enqueue")
     thread = await _thread_for_run(ctx, thread_id, payload.if_not_exists)
@@ -117,8 +142,8 @@ async def create_run(
             "thread_id": thread.thread_id,
             **payload.metadata,
         },
-        interrupt_before=payload.interrupt_before,
-        interrupt_after=payload.interrupt_after,
+        interrupt_before=interrupt_before,
+        interrupt_after=interrupt_after,
         checkpoint_id=checkpoint_id,
         multitask_strategy=multitask,
         kwargs=kwargs,

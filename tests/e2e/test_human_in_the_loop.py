@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from langgraph_sdk import get_client
 
@@ -57,3 +58,41 @@ async def test_command_update_and_goto_like_plain_langgraph(stack: Stack) -> Non
     [(_task, [pending])] = thread["interrupts"].items()
     assert pending == first_interrupt  # the interrupt's id is stable across runs
     assert (await client.threads.get_state(tid))["next"] == ["review"]
+
+
+async def test_static_interrupts_from_the_graph_and_per_run(stack: Stack) -> None:
+    """`interrupt_before`/`interrupt_after` as LangGraph applies them: those the graph was compiled
+    with, unless the run names its own (`[]` for none, `"*"` for every node)."""
+    client = get_client(url=stack.url)
+
+    tid = (await client.threads.create())["thread_id"]  # compiled with interrupt_after=["first"]
+    stopped = await client.runs.wait(tid, "reviewed", input={"label": "r"})
+    assert stopped["trace"] == ["r:first"]
+    thread = await client.threads.get(tid)
+    assert thread["status"] == "interrupted" and thread["interrupts"] == {}  # static: no payload
+    assert (await client.threads.get_state(tid))["next"] == ["wait"]
+    done = await client.runs.wait(tid, "reviewed", input=None)  # continue: the graph runs to its end
+    assert done["trace"] == ["r:first", "r:wait", "r:last"]
+    assert (await client.threads.get(tid))["status"] == "idle"
+
+    tid = (await client.threads.create())["thread_id"]
+    through = await client.runs.wait(tid, "reviewed", input={"label": "n"}, interrupt_after=[])
+    assert through["trace"] == ["n:first", "n:wait", "n:last"]
+
+    tid = (await client.threads.create())["thread_id"]
+    after_wait = await client.runs.wait(tid, "gated", input={"label": "g"}, interrupt_after=["wait"])
+    assert after_wait["trace"] == ["g:first", "g:wait"]
+    assert (await client.threads.get_state(tid))["next"] == ["last"]
+
+    tid = (await client.threads.create())["thread_id"]
+    before_all = await client.runs.wait(tid, "gated", input={"label": "s"}, interrupt_before="*")
+    assert before_all.get("trace", []) == []
+    assert (await client.threads.get_state(tid))["next"] == ["first"]
+    step = await client.runs.wait(tid, "gated", input=None, interrupt_before="*")
+    assert step["trace"] == ["s:first"]
+    assert (await client.threads.get_state(tid))["next"] == ["wait"]
+
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        await client.runs.create(tid, "gated", input=None, interrupt_before=["frist"])
+    assert refused.value.response.status_code == 422
+    assert "frist" in refused.value.response.json()["detail"]

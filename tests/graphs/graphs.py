@@ -59,6 +59,8 @@ _gated.add_edge("first", "wait")
 _gated.add_edge("wait", "last")
 _gated.add_edge("last", END)
 gated = _gated.compile()
+# The same graph compiled with a static interrupt: runs that name none stop after `first`.
+reviewed = _gated.compile(interrupt_after=["first"])
 
 
 class FailingState(TypedDict, total=False):
