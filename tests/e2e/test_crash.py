@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from langgraph_sdk import get_client
+from temporalio.testing import WorkflowEnvironment
 
 from activities.storage import Database
 from tests.conftest import Stack
@@ -88,3 +89,44 @@ async def test_worker_killed_with_twenty_runs_mid_node(sqlite_stack: Stack, tmp_
         assert executions.count(f"{label}:last") == 1, label
     statuses = [(await client.runs.get(tid, run["run_id"]))["status"] for tid, run in runs.values()]
     assert statuses == ["success"] * 20
+
+
+async def test_interrupt_raised_before_a_worker_crash_keeps_its_id(
+    sqlite_stack: Stack, env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """`ask` interrupts while its sibling `wait` still runs; the worker dies; the new worker replays
+    the run. The interrupt the first worker raised and the task the replay computes must agree (ids
+    derive from checkpoint ids, which replay recomputes), or the resume would not find its interrupt."""
+    stack = sqlite_stack
+    client = get_client(url=stack.url)
+    log, gate = tmp_path / "exec.log", tmp_path / "gate"
+    tid = (await client.threads.create())["thread_id"]
+    run = await client.runs.create(tid, "forked", input={"label": "f", "log_file": str(log), "gate": str(gate)})
+    handle = env.client.get_workflow_handle(f"run-{run['run_id']}")
+
+    async def ask_finished_while_wait_runs() -> None:
+        assert log.exists() and "f:wait-started" in log.read_text().splitlines()
+        history = await handle.fetch_history()
+        assert any(e.HasField("activity_task_completed_event_attributes") for e in history.events)
+
+    await assert_eventually(ask_finished_while_wait_runs)
+    stack.kill_worker()
+    stack.start_worker()
+    gate.touch()
+
+    values = await client.runs.join(tid, run["run_id"])
+    assert values["trace"] == ["f:wait"]
+    thread = await client.threads.get(tid)
+    assert thread["status"] == "interrupted"
+    [(task_id, [pending])] = thread["interrupts"].items()
+    assert pending["value"] == {"question": "go on?"}
+    tasks = {task["name"]: task for task in (await client.threads.get_state(tid))["tasks"]}
+    assert (tasks["ask"]["id"], tasks["ask"]["interrupts"]) == (task_id, [pending])
+    assert tasks["wait"]["interrupts"] == []  # finished in the step; its write waits with the step
+
+    resumed = await client.runs.wait(tid, "forked", command={"resume": "yes"})
+    assert sorted(resumed["trace"]) == ["f:ask:yes", "f:wait"]
+    assert (await client.threads.get(tid))["status"] == "idle"
+    executions = log.read_text().splitlines()
+    assert executions.count("f:ask") == 2, executions  # before the crash, and for the resume
+    assert executions.count("f:wait-started") == 2, executions  # cut by the crash: retried once

@@ -63,6 +63,26 @@ gated = _gated.compile()
 reviewed = _gated.compile(interrupt_after=["first"])
 
 
+async def ask(state: TraceState) -> dict[str, Any]:
+    """Asks a human while its sibling `wait` still works in the same step."""
+    from langgraph.types import interrupt
+
+    _record(state, "ask")
+    answer = interrupt({"question": "go on?"})
+    return {"trace": [f"{state.get('label', '')}:ask:{answer}"]}
+
+
+# Two parallel branches: `ask` interrupts at once, `wait` blocks until its gate opens.
+_forked = StateGraph(TraceState)
+_forked.add_node("ask", ask)
+_forked.add_node("wait", wait)
+_forked.add_edge(START, "ask")
+_forked.add_edge(START, "wait")
+_forked.add_edge("ask", END)
+_forked.add_edge("wait", END)
+forked = _forked.compile()
+
+
 class FailingState(TypedDict, total=False):
     value: int
 
