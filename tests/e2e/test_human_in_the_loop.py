@@ -11,10 +11,11 @@ from tests.conftest import Stack
 pytestmark = pytest.mark.timeout(60)
 
 
-async def test_interrupt_in_a_node_then_resume(stack: Stack) -> None:
+@pytest.mark.parametrize("graph", ["hitl", "hitl_inline"])  # `review` in an activity / in the workflow
+async def test_interrupt_in_a_node_then_resume(stack: Stack, graph: str) -> None:
     client = get_client(url=stack.url)
     tid = (await client.threads.create())["thread_id"]
-    first = await client.runs.wait(tid, "hitl", input={"draft": "tides"})
+    first = await client.runs.wait(tid, graph, input={"draft": "tides"})
     assert first["draft"] == "draft about tides" and "verdict" not in first
 
     run = (await client.runs.list(tid))[0]
@@ -29,7 +30,7 @@ async def test_interrupt_in_a_node_then_resume(stack: Stack) -> None:
     assert task["id"] == task_id and task["name"] == "review"
     assert task["interrupts"] == [pending]
 
-    resumed = await client.runs.wait(tid, "hitl", command={"resume": "yes"})
+    resumed = await client.runs.wait(tid, graph, command={"resume": "yes"})
     assert resumed == {"draft": "draft about tides", "verdict": "yes", "published": True}
     thread = await client.threads.get(tid)
     assert thread["status"] == "idle" and thread["interrupts"] == {}

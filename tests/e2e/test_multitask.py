@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import httpx
 import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
@@ -137,3 +138,36 @@ async def test_rollback_deletes_the_running_run_and_its_checkpoints(stack: Stack
     history = await client.threads.get_history(tid, limit=50)
     assert {h["metadata"].get("run_id") for h in history} == {second["run_id"]}
     assert [r["run_id"] for r in await client.runs.list(tid)] == [second["run_id"]]
+
+
+async def test_strategies_on_wait_and_stream(stack: Stack, tmp_path: Path) -> None:
+    """The strategies apply the same to `runs.wait` and `runs.stream` as to `runs.create`."""
+    client = get_client(url=stack.url)
+    tid = (await client.threads.create())["thread_id"]
+    first = await client.runs.create(tid, "gated", input=gated_input(tmp_path, "a"))
+    await _wait_started(tmp_path / "exec.log", "a:wait-started")
+
+    # (The SDK raises its typed ConflictError from create; wait and stream raise httpx's base error.)
+    with pytest.raises(httpx.HTTPStatusError) as on_wait:
+        await client.runs.wait(tid, "gated", input={"label": "w"}, multitask_strategy="reject")
+    with pytest.raises(httpx.HTTPStatusError) as on_stream:
+        async for _part in client.runs.stream(tid, "gated", input={"label": "s"}, multitask_strategy="reject"):
+            pass
+    assert on_wait.value.response.status_code == on_stream.value.response.status_code == 409
+
+    parts = [
+        part
+        async for part in client.runs.stream(
+            tid, "gated", input={"label": "b", "gate": ""}, multitask_strategy="rollback", stream_mode="values"
+        )
+    ]
+    assert parts[0].event == "metadata"
+    assert parts[-1].data["trace"] == ["b:first", "b:wait", "b:last"]
+    with pytest.raises(NotFoundError):
+        await client.runs.get(tid, first["run_id"])
+
+    third = await client.runs.create(tid, "gated", input=gated_input(tmp_path, "c"))
+    await _wait_started(tmp_path / "exec.log", "c:wait-started")
+    values = await client.runs.wait(tid, "gated", input={"label": "d", "gate": ""}, multitask_strategy="interrupt")
+    assert values["trace"] == ["b:first", "b:wait", "b:last", "c:first", "d:first", "d:wait", "d:last"]
+    assert (await client.runs.get(tid, third["run_id"]))["status"] == "interrupted"

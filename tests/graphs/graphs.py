@@ -188,6 +188,17 @@ _hitl.add_edge("review", "publish")
 _hitl.add_edge("publish", END)
 hitl = _hitl.compile()
 
+# The same flow with the human step run inside the workflow instead of an activity.
+_hitl_inline = StateGraph(ReviewState)
+_hitl_inline.add_node("write_draft", write_draft)
+_hitl_inline.add_node("review", review, metadata={"execute_in": "workflow"})
+_hitl_inline.add_node("publish", publish)
+_hitl_inline.add_edge(START, "write_draft")
+_hitl_inline.add_edge("write_draft", "review")
+_hitl_inline.add_edge("review", "publish")
+_hitl_inline.add_edge("publish", END)
+hitl_inline = _hitl_inline.compile()
+
 
 class FlakyState(TypedDict, total=False):
     fixed_when: str

@@ -16,7 +16,7 @@ BENCH_APP = ROOT.parent / "shared" / "bench" / "app" / "langgraph.json"
 def test_bundled_and_test_projects_load() -> None:
     assert list(load_graphs(ROOT / "langgraph.json")) == ["agent"]
     assert list(load_graphs(ROOT / "agents" / "langgraph.json")) == ["agent"]
-    assert set(load_graphs(TEST_GRAPHS)) == {"agent", "gated", "failing", "writer", "nested", "hitl", "flaky", "bulky", "reviewed", "forked"}
+    assert set(load_graphs(TEST_GRAPHS)) == {"agent", "gated", "failing", "writer", "nested", "hitl", "flaky", "bulky", "reviewed", "forked", "hitl_inline"}
 
 
 @pytest.mark.skipif(not BENCH_APP.exists(), reason="the benchmark project lives in ../shared")
