@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     bg_job_timeout_secs: float = 3600.0
     node_timeout_secs: float = 600.0
     # A dead worker's node is retried elsewhere this long after its last heartbeat (sent every 0.5 s):
-    # it bounds crash recovery (kill -9 to finished node measured 7.0 s at 5 s, 7.8 s for 20 runs), and a node that blocks the event loop this
-    # long is taken for dead.
+    # it bounds crash recovery (kill -9 to the node done again: 7.0 s at 5 s; 20 runs: 7.8 s), and a
+    # node that blocks the event loop this long is taken for dead.
     node_heartbeat_timeout_secs: float = 5.0
     node_max_attempts: int = 5
     # Run workflows in Temporal's determinism sandbox (safer; costs worker CPU per workflow task).
