@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.storage.tables import AssistantRow, AssistantVersionRow, RunRow, ThreadRow, utcnow
+from activities.storage.tables import AssistantRow, AssistantVersionRow, RunRow, ThreadRow, ThreadStateUpdateRow, utcnow
 from workflows.status import ACTIVE_RUN_STATUSES
 
 
@@ -301,6 +301,22 @@ async def next_run(session: AsyncSession, thread_id: str, after_run_id: str) -> 
     return (await session.exec(query)).first()
 
 
+async def next_state_update(session: AsyncSession, thread_id: str, after_id: str) -> ThreadStateUpdateRow | None:
+    """The thread's first state update made after `after_id` (a run's or an update's uuid7)."""
+    query = (
+        select(ThreadStateUpdateRow)
+        .where(ThreadStateUpdateRow.thread_id == thread_id, col(ThreadStateUpdateRow.update_id) > after_id)
+        .order_by(col(ThreadStateUpdateRow.update_id).asc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
+async def latest_state_update_id(session: AsyncSession, thread_id: str) -> str:
+    query = select(func.max(ThreadStateUpdateRow.update_id)).where(ThreadStateUpdateRow.thread_id == thread_id)
+    return (await session.exec(query)).first() or ""  # type: ignore[call-overload]
+
+
 async def set_run_status(session: AsyncSession, run_id: str, status: str) -> RunRow | None:
     run = await session.get(RunRow, run_id)
     if run is None:
@@ -374,6 +390,7 @@ async def active_runs(session: AsyncSession, thread_id: str) -> Sequence[RunRow]
 async def delete_thread(session: AsyncSession, thread_id: str) -> bool:
     """Delete a thread's row and its runs; returns whether the thread existed."""
     await session.exec(delete(RunRow).where(col(RunRow.thread_id) == thread_id))  # type: ignore[call-overload]
+    await session.exec(delete(ThreadStateUpdateRow).where(col(ThreadStateUpdateRow.thread_id) == thread_id))  # type: ignore[call-overload]
     thread = await session.get(ThreadRow, thread_id)
     if thread is None:
         return False

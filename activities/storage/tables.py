@@ -92,6 +92,19 @@ class RunRow(SQLModel, table=True):
     multitask_strategy: str = "enqueue"
 
 
+class ThreadStateUpdateRow(SQLModel, table=True):
+    """A state update made through the API, for thread streams' `state_update` mode. Its uuid7 id
+    orders it among the thread's runs (state updates only happen between runs)."""
+
+    __tablename__ = "thread_state_updates"
+
+    update_id: str = Field(primary_key=True, sa_type=String(64))
+    thread_id: str = Field(index=True, sa_type=String(64))
+    created_at: datetime = _ts()
+    # `{"state": <thread state after the update>, "thread_id": ...}`, the event's data as sent.
+    data: dict[str, Any] = _json()
+
+
 class PayloadBlobRow(SQLModel, table=True):
     """A Temporal payload kept out of workflow history (activities/payload_storage.py)."""
 

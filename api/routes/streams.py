@@ -87,20 +87,29 @@ async def join_thread_stream(
     ctx: Ctx,
     thread_id: ThreadId,
     stream_modes: list[str] | None = Query(default=None),
+    # The Python SDK's `threads.join_stream` sends the modes under this name.
+    stream_mode: list[str] | None = Query(default=None),
     last_event_id: str | None = Header(default=None, alias="Last-Event-ID"),
 ) -> StreamingResponse:
-    """The events of every run on the thread, one run after the other; stays open for later runs.
+    """The thread's runs, one after the other, and its state updates; stays open for later ones.
 
-    Ids are `<run_id>:<offset>`: `Last-Event-ID` resumes after one, `-` starts from the thread's first
-    run, none streams new events only. Only the runs' own events (`run_modes`) are sent.
+    `stream_modes`: `run_modes` (default: each run's events, then `metadata` `run_done`), `lifecycle`
+    (only the runs' start and `run_done` metadata), `state_update` (states written through the API).
+    Ids are `<run_id>:<offset>` (`:done`, `:error`; `<update_id>:state`): `Last-Event-ID` resumes after
+    one, `-` starts from the thread's first run, none streams new events only.
     """
-    unsupported = sorted(set(_given(stream_modes) or []) - {"run_modes"})
-    if unsupported:
-        raise InvalidRequest(f"thread stream modes {unsupported} are not supported yet; use run_modes (the default)")
+    # Repeated, or comma-separated as the official server reads them.
+    named = [part.strip() for value in (stream_modes or []) + (stream_mode or []) for part in value.split(",")]
+    modes = _given(named) or ["run_modes"]
+    unknown = sorted(set(modes) - set(service.THREAD_STREAM_MODES))
+    if unknown:
+        raise InvalidRequest(
+            f"unknown thread stream modes {unknown}: use any of {', '.join(service.THREAD_STREAM_MODES)}"
+        )
     await require_thread(ctx, str(thread_id))
     service.parse_thread_event_id(last_event_id)  # a malformed id is a 422 before the stream opens
     return StreamingResponse(
-        service.with_heartbeats(service.thread_events(ctx, str(thread_id), last_event_id), ctx.settings.stream_heartbeat_secs),
+        service.with_heartbeats(service.thread_events(ctx, str(thread_id), last_event_id, modes), ctx.settings.stream_heartbeat_secs),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +19,8 @@ from temporalio.client import WorkflowFailureError
 from temporalio.contrib.workflow_streams import WorkflowStreamClient
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.storage import queries
+from activities.storage import RunRow, queries
+from activities.storage.tables import ThreadStateUpdateRow
 from activities.wire import jsonable
 from api.context import AppContext
 from api.errors import InvalidRequest
@@ -184,65 +185,93 @@ async def with_heartbeats(events: AsyncIterator[bytes], every: float) -> AsyncIt
         await iterator.aclose()  # type: ignore[attr-defined]
 
 
-# --- the thread's stream: every run on it, one after the other -----------------------------------
+# --- the thread's stream: every run on it, one after the other, and the state updates between them
 
 THREAD_FROM_START = "-"
-# How often an idle thread stream looks for the thread's next run (an indexed query).
+# How often an idle thread stream looks for the thread's next run or state update (indexed queries).
 NEXT_RUN_POLL_SECS = 0.25
+THREAD_STREAM_MODES = ("run_modes", "lifecycle", "state_update")
+# Event-id suffixes after which the item (run or state update) is over: resume with the next one.
+_END_SUFFIXES = ("error", "done", "state")
 
 
-def parse_thread_event_id(value: str | None) -> tuple[str | None, int | None] | None:
-    """`None`: from now on; `("", None)`: every run from the start (`-`); else (run id, next offset)."""
+def parse_thread_event_id(value: str | None) -> tuple[str, int | None] | None:
+    """`None`: from now on; `("", None)`: from the start (`-`); `(key, offset)`: continue run `key` at
+    `offset`; `(key, None)`: continue after item `key` (a run that ended, a state update)."""
     if value is None or value == "":
         return None
     if value == THREAD_FROM_START:
         return ("", None)
-    run_id, sep, offset = value.rpartition(":")
+    key, sep, suffix = value.rpartition(":")
     try:
-        if not sep or not run_id:
+        if not sep or not key:
             raise ValueError(value)
-        return (run_id, int(offset) + 1)
+        return (key, None) if suffix in _END_SUFFIXES else (key, int(suffix) + 1)
     except ValueError:
         raise InvalidRequest(
-            f"Last-Event-ID of a thread stream must be '<run_id>:<offset>' from this stream or '-', got {value!r}"
+            f"Last-Event-ID of a thread stream must be an event id from this stream ('<run_id>:<offset>') "
+            f"or '-', got {value!r}"
         ) from None
 
 
-async def thread_events(ctx: AppContext, thread_id: str, last_event_id: str | None) -> AsyncIterator[bytes]:
-    """The events of the thread's runs in order, ids `<run_id>:<offset>`; stays open for later runs."""
+async def thread_events(
+    ctx: AppContext, thread_id: str, last_event_id: str | None, modes: Sequence[str] = ("run_modes",)
+) -> AsyncIterator[bytes]:
+    """The thread's runs and state updates in order, as the official thread stream: `run_modes` sends
+    each run's events and a `metadata` `run_done` after it, `lifecycle` only the runs' start and done
+    `metadata`, `state_update` the states written through the API. Stays open for later items."""
     resume = parse_thread_event_id(last_event_id)
-    after_run: str | None = None  # runs created after this one come next
+    after = ""  # items created after this id (runs and state updates share uuid7 ordering) come next
     first: tuple[str, int | None] | None = None  # (run, offset) to continue first
     if resume is None:
         async with ctx.db.session() as session:
             active = await queries.active_run(session, thread_id)
+            latest_runs = await queries.list_runs(session, thread_id, limit=1, offset=0, status=None)
+            latest_update = await queries.latest_state_update_id(session, thread_id)
         if active is not None:
             first = (active.run_id, None)  # its new events only
         else:
-            async with ctx.db.session() as session:
-                latest = await queries.list_runs(session, thread_id, limit=1, offset=0, status=None)
-            after_run = latest[0].run_id if latest else ""
-    elif resume[0]:
+            after = max(latest_runs[0].run_id if latest_runs else "", latest_update)
+    elif resume[1] is not None:
         first = (resume[0], resume[1])
     else:
-        after_run = ""
+        after = resume[0]
     while True:
         if first is not None:
             run_id, offset = first
             first = None
         else:
-            async with ctx.db.session() as session:
-                run = await queries.next_run(session, thread_id, after_run or "")
-            if run is None:
+            item = await _next_thread_item(ctx, thread_id, after)
+            if item is None:
                 await asyncio.sleep(NEXT_RUN_POLL_SECS)
                 continue
-            run_id, offset = run.run_id, 0
-        async for chunk in _thread_run_events(ctx, run_id, offset):
+            if isinstance(item, ThreadStateUpdateRow):
+                if "state_update" in modes:
+                    yield sse("state_update", item.data, f"{item.update_id}:state")
+                after = item.update_id
+                continue
+            run_id, offset = item.run_id, 0
+        async for chunk in _thread_run_events(ctx, run_id, offset, modes):
             yield chunk
-        after_run = run_id
+        if "run_modes" in modes or "lifecycle" in modes:
+            yield sse("metadata", {"status": "run_done", "run_id": run_id}, f"{run_id}:done")
+        after = run_id
 
 
-async def _thread_run_events(ctx: AppContext, run_id: str, offset: int | None) -> AsyncIterator[bytes]:
+async def _next_thread_item(ctx: AppContext, thread_id: str, after: str) -> RunRow | ThreadStateUpdateRow | None:
+    async with ctx.db.session() as session:
+        run = await queries.next_run(session, thread_id, after)
+        update = await queries.next_state_update(session, thread_id, after)
+    if run is None or (update is not None and update.update_id < run.run_id):
+        return update
+    return run
+
+
+async def _thread_run_events(ctx: AppContext, run_id: str, offset: int | None, modes: Sequence[str]) -> AsyncIterator[bytes]:
     """One run's events inside a thread stream: the run's ids prefixed with its run id."""
+    all_events = "run_modes" in modes
+    if not all_events and "lifecycle" not in modes:
+        return
     async for item_offset, event, data in _run_stream(ctx, run_id, offset, with_metadata=offset == 0):
-        yield sse(event, data, f"{run_id}:{'error' if item_offset is None else item_offset}")
+        if all_events or event == "metadata":
+            yield sse(event, data, f"{run_id}:{'error' if item_offset is None else item_offset}")

@@ -16,7 +16,7 @@ from activities.storage import queries
 from activities.storage.checkpoints import copy_thread as copy_checkpoints
 from activities.storage.checkpoints import keep_latest_checkpoint, storage_of_thread
 from activities.storage.removal import delete_thread_data
-from activities.storage.tables import utcnow
+from activities.storage.tables import ThreadStateUpdateRow, utcnow
 from activities.wire import empty_state, interrupt_to_wire, jsonable, snapshot_to_wire
 from api.context import AppContext
 from api.errors import Conflict, InvalidRequest, NotFound
@@ -91,7 +91,7 @@ async def _apply_supersteps(ctx: AppContext, thread_id: str, graph_id: str, supe
         for step in supersteps
     ]
     await graph.abulk_update_state(_config(thread_id), steps)
-    await _record_state(ctx, thread_id, graph_id)
+    await _record_state(ctx, thread_id, graph_id, announce=True)
 
 
 async def require_thread(ctx: AppContext, thread_id: str) -> ThreadRow:
@@ -355,7 +355,7 @@ async def update_thread_state(ctx: AppContext, thread_id: str, update: ThreadSta
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidRequest(f"State update rejected by graph '{graph_id}': {exc}") from None
-    await _record_state(ctx, thread_id, graph_id)
+    await _record_state(ctx, thread_id, graph_id, announce=True)
     conf = config["configurable"]
     return {
         "checkpoint": {
@@ -376,14 +376,18 @@ async def record_state_if_known(ctx: AppContext, thread_id: str) -> None:
         await _record_state(ctx, thread_id, graph_id)
 
 
-async def _record_state(ctx: AppContext, thread_id: str, graph_id: str) -> None:
-    """Bring the thread row (values, interrupts, status) in line with its latest checkpoint."""
+async def _record_state(ctx: AppContext, thread_id: str, graph_id: str, *, announce: bool = False) -> None:
+    """Bring the thread row (values, interrupts, status) in line with its latest checkpoint; with
+    `announce`, also record the new state for thread streams (`state_update`), in the same transaction."""
     snapshot = await ctx.state_reader(graph_id).aget_state(_config(thread_id))
     interrupts = {t.id: [interrupt_to_wire(i) for i in t.interrupts] for t in snapshot.tasks if t.interrupts}
     async with ctx.db.session() as session:
         row = await queries.get_thread(session, thread_id)
         if row is None:
             return
+        if announce:
+            data = {"state": snapshot_to_wire(snapshot), "thread_id": thread_id}
+            session.add(ThreadStateUpdateRow(update_id=uuid7(), thread_id=thread_id, data=data))
         now: datetime = utcnow()
         row.values = jsonable(snapshot.values)
         row.interrupts = interrupts

@@ -196,8 +196,10 @@ async def test_thread_stream_runs_one_after_the_other_and_resumes(stack: Stack) 
         # From the start: both runs, in order, each with its own metadata first.
         async with http.stream("GET", f"/threads/{tid}/stream", headers={"Last-Event-ID": "-"}) as everything:
             history = await _read_until(everything, ended("b"))
-        runs = [d["run_id"] for _i, e, d in history if e == "metadata"]
-        assert runs == [first["run_id"], second["run_id"]]
+        starts = [d["run_id"] for _i, e, d in history if e == "metadata" and "attempt" in d]
+        assert starts == [first["run_id"], second["run_id"]]
+        done = [(i, d) for i, e, d in history if e == "metadata" and d.get("status") == "run_done"]
+        assert done == [(f"{first['run_id']}:done", {"status": "run_done", "run_id": first["run_id"]})]
         assert [e for _i, e, _d in history].count("values") == 8  # input + 3 nodes, per run
 
         # Resume after the first run's second event: the rest of it, then the second run.
@@ -208,8 +210,57 @@ async def test_thread_stream_runs_one_after_the_other_and_resumes(stack: Stack) 
 
         bad = await http.get(f"/threads/{tid}/stream", headers={"Last-Event-ID": "nonsense"})
         assert bad.status_code == 422
-        lifecycle = await http.get(f"/threads/{tid}/stream", params={"stream_modes": "lifecycle"})
-        assert lifecycle.status_code == 422 and "not supported yet" in lifecycle.json()["detail"]
+        unknown = await http.get(f"/threads/{tid}/stream", params={"stream_modes": "everything"})
+        assert unknown.status_code == 422 and "lifecycle" in unknown.json()["detail"]
+
+
+async def test_thread_stream_lifecycle_and_state_updates(stack: Stack) -> None:
+    """`lifecycle` sends each run's start and `run_done`; `state_update` the states written through
+    the API, in their place between the runs; a resume after `run_done` continues with what follows."""
+    client = get_client(url=stack.url)
+    tid = (await client.threads.create())["thread_id"]
+    await client.runs.wait(tid, "gated", input={"label": "a"})
+    await client.threads.update_state(tid, {"trace": ["edited"]}, as_node="last")
+    await client.runs.wait(tid, "gated", input={"label": "b"})
+    first, second = reversed([r["run_id"] for r in await client.runs.list(tid)])
+
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        async def from_start(modes: list[str], until: Any, **headers: str) -> list[tuple[str | None, str, Any]]:
+            headers = {"Last-Event-ID": "-", **headers}
+            async with http.stream("GET", f"/threads/{tid}/stream", params={"stream_modes": modes}, headers=headers) as r:
+                assert r.status_code == 200
+                return await _read_until(r, until)
+
+        lifecycle = await from_start(["lifecycle"], lambda ev: len(ev) == 4)
+        assert lifecycle == [
+            (f"{first}:-1", "metadata", {"run_id": first, "attempt": 1}),
+            (f"{first}:done", "metadata", {"status": "run_done", "run_id": first}),
+            (f"{second}:-1", "metadata", {"run_id": second, "attempt": 1}),
+            (f"{second}:done", "metadata", {"status": "run_done", "run_id": second}),
+        ]
+
+        [(update_id, event, data)] = await from_start(["state_update"], lambda ev: len(ev) == 1)
+        assert event == "state_update" and update_id.endswith(":state")
+        assert data["thread_id"] == tid
+        assert data["state"]["values"]["trace"] == ["a:first", "a:wait", "a:last", "edited"]
+        assert data["state"]["metadata"]["source"] == "update"
+
+        both = ["run_modes", "state_update"]
+        everything = await from_start(both, lambda ev: ev[-1][0] == f"{second}:done")
+        names = [e for _i, e, _d in everything]
+        assert names.index("state_update") == names.index("metadata", 1) + 1  # right after run 1's done
+        resumed = await from_start(both, lambda ev: ev[-1][0] == f"{second}:done", **{"Last-Event-ID": f"{first}:done"})
+        assert resumed == everything[names.index("state_update"):]
+        comma_separated = await from_start(["run_modes,state_update"], lambda ev: ev[-1][0] == f"{second}:done")
+        assert comma_separated == everything
+
+    # The official client names the parameter `stream_mode`.
+    parts = []
+    async for part in await client.threads.join_stream(tid, stream_mode="lifecycle", last_event_id="-"):
+        parts.append((part.event, part.data))
+        if len(parts) == len(lifecycle):
+            break
+    assert parts == [(e, d) for _i, e, d in lifecycle]
 
 
 async def test_a_compiled_subgraph_runs_and_streams_with_its_namespace(stack: Stack) -> None:
