@@ -31,6 +31,7 @@ from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
 from temporalio.common import RetryPolicy
 
+from activities.custom_stream import with_namespaced_custom_writes
 from workflows.types import default_assistant_id
 
 
@@ -236,6 +237,12 @@ def _prepare(graph_id: str, source: StateGraph[Any, Any, Any, Any]) -> StateGrap
         if _native_afunc(runnable) is not None:
             runnable.func = None  # the plugin runs `func or afunc`; async-only tools need afunc
         metadata = {"execute_in": "activity", **dict(node.metadata or {})}
+        if metadata["execute_in"] == "activity":
+            # The plugin's activity writer loses a subgraph node's namespace; this restores it.
+            if runnable.func is not None:
+                runnable.func = with_namespaced_custom_writes(runnable.func)
+            else:
+                runnable.afunc = with_namespaced_custom_writes(runnable.afunc)
         retry = node.retry_policy
         if retry:
             first = retry[0] if isinstance(retry, (list, tuple)) and not hasattr(retry, "_fields") else retry

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         EVENTS_TOPIC,
         MessageEvents,
         astream_modes,
+        STREAM_SUBGRAPHS_TAG,
         event_name,
         message_tags,
         messages_from_update,
@@ -141,6 +142,8 @@ class RunWorkflow:
         if run.checkpoint_id:
             configurable["checkpoint_id"] = run.checkpoint_id
         tags = [*(run.config.get("tags") or []), *message_tags(requested_modes(run.kwargs.get("stream_mode")))]
+        if run.kwargs.get("subgraphs"):
+            tags.append(STREAM_SUBGRAPHS_TAG)
         self._config = {
             **run.config,
             "tags": tags,

@@ -28,7 +28,12 @@ _TAG_OF_MODE = {
     "messages": STREAM_PARTIAL_MESSAGES_TAG,
     "events": STREAM_EVENTS_TAG,
 }
-OUR_TAGS = frozenset(_TAG_OF_MODE.values())
+# On the run's config when it asked for `stream_subgraphs`: subgraph nodes in activities then send
+# their custom items with their namespace (activities/custom_stream.py), else drop them, as LangGraph.
+STREAM_SUBGRAPHS_TAG = "agent-server:stream-subgraphs"
+OUR_TAGS = frozenset([*_TAG_OF_MODE.values(), STREAM_SUBGRAPHS_TAG])
+# A `custom` topic item from a subgraph's node: {CUSTOM_NAMESPACE_KEY: [segments], "data": item}.
+CUSTOM_NAMESPACE_KEY = "__agent_server_namespace__"
 
 
 def wants_tokens(requested: Iterable[str]) -> bool:
@@ -38,6 +43,23 @@ def wants_tokens(requested: Iterable[str]) -> bool:
 def message_tags(requested: Iterable[str]) -> list[str]:
     wanted = set(requested)
     return [tag for mode, tag in _TAG_OF_MODE.items() if mode in wanted]
+
+
+def stream_namespace(checkpoint_ns: str) -> tuple[str, ...]:
+    """The namespace a task's stream parts carry: its checkpoint namespace without its own segment
+    (`team:<id>|research:<id>` → `("team:<id>",)`; a root node's → `()`)."""
+    return tuple(checkpoint_ns.split("|")[:-1]) if checkpoint_ns else ()
+
+
+def namespaced_custom(namespace: tuple[str, ...], item: Any) -> dict[str, Any]:
+    return {CUSTOM_NAMESPACE_KEY: list(namespace), "data": item}
+
+
+def custom_event(item: Any) -> tuple[str, Any]:
+    """A `custom` topic item as (SSE event name, data): `custom`, or `custom|<ns>` from a subgraph."""
+    if isinstance(item, dict) and CUSTOM_NAMESPACE_KEY in item and set(item) == {CUSTOM_NAMESPACE_KEY, "data"}:
+        return event_name("custom", tuple(item[CUSTOM_NAMESPACE_KEY])), item["data"]
+    return "custom", item
 
 
 class MessageEvents:

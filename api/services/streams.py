@@ -25,7 +25,7 @@ from activities.wire import jsonable
 from api.context import AppContext
 from api.errors import InvalidRequest
 from api.services.reconcile import failure_payload
-from workflows.streaming import CUSTOM_TOPIC, STREAM_TOPICS
+from workflows.streaming import CUSTOM_TOPIC, STREAM_TOPICS, custom_event
 from workflows.types import run_workflow_id
 
 log = logging.getLogger("agent_server.api")
@@ -71,7 +71,7 @@ def parse_last_event_id(value: str | None) -> int | None:
 def _event_of(item: Any) -> tuple[str, Any]:
     """A stream item as (SSE event name, data): `custom` items are what activity nodes wrote."""
     if item.topic == CUSTOM_TOPIC:
-        return "custom", item.data
+        return custom_event(item.data)
     return item.data["event"], item.data["data"]
 
 

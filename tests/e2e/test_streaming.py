@@ -275,8 +275,11 @@ async def test_a_compiled_subgraph_runs_and_streams_with_its_namespace(stack: St
     events = [p.event for p in parts]
     child_updates = [p for p in parts if p.event.startswith("updates|team:")]
     assert [list(p.data) for p in child_updates] == [["research"], ["summarize"]]
+    # As plain LangGraph: the subgraph node's custom item (written in its activity) carries the
+    # subgraph's namespace, the same as the subgraph's updates.
+    namespace = child_updates[0].event.removeprefix("updates")
     assert [p.data for p in parts if p.event.startswith("custom")] == [{"researching": "tides"}]
-    assert events[:3] == ["metadata", "updates", "custom"] and events[-1] == "updates"
+    assert events[:3] == ["metadata", "updates", f"custom{namespace}"] and events[-1] == "updates"
     assert list(parts[-1].data) == ["team"]  # the parent's update for the subgraph node comes last
 
     state = await client.threads.get_state(thread["thread_id"])
@@ -287,6 +290,16 @@ async def test_a_compiled_subgraph_runs_and_streams_with_its_namespace(stack: St
     # The subgraph's checkpoints are stored under its namespace, as with LangGraph's own server.
     subgraphs = await client.assistants.get_subgraphs("nested")
     assert list(subgraphs) == ["team"]
+
+
+async def test_a_subgraph_nodes_custom_items_need_stream_subgraphs(stack: Stack) -> None:
+    """Without `stream_subgraphs`, LangGraph streams none of a subgraph's parts, custom items included."""
+    client = get_client(url=stack.url)
+    thread = await client.threads.create()
+    parts = await _collect(
+        client.runs.stream(thread["thread_id"], "nested", input={"topic": "tides"}, stream_mode=["updates", "custom"])
+    )
+    assert [(p.event, list(p.data)) for p in parts[1:]] == [("updates", ["plan"]), ("updates", ["team"])]
 
 
 async def test_custom_items_only_when_the_custom_mode_was_asked_for(stack: Stack) -> None:

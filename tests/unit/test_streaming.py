@@ -6,16 +6,19 @@ import pytest
 from langchain_core.messages import AIMessageChunk, ToolMessage
 
 from api.errors import InvalidRequest
-from api.services.streams import _wanted, parse_last_event_id, sse
+from api.services.streams import _wanted, parse_last_event_id, parse_thread_event_id, sse
 from workflows.streaming import (
     STREAM_MESSAGES_TAG,
     STREAM_PARTIAL_MESSAGES_TAG,
     MessageEvents,
     astream_modes,
+    custom_event,
     event_name,
     message_tags,
     messages_from_update,
+    namespaced_custom,
     requested_modes,
+    stream_namespace,
     wire_mode,
 )
 
@@ -85,3 +88,29 @@ def test_token_batches_widen_as_a_generation_goes_on() -> None:
     assert flush_interval(20, base) == flush_interval(119, base) == 0.2
     assert flush_interval(120, base) == flush_interval(3600, base) == 1.0
     assert flush_interval(600, timedelta(seconds=2)) == 2.0  # never narrower than the base
+
+
+def test_a_tasks_stream_namespace_is_its_checkpoint_namespace_without_itself() -> None:
+    assert stream_namespace("") == ()
+    assert stream_namespace("plan:1") == ()
+    assert stream_namespace("team:1|research:2") == ("team:1",)
+    assert stream_namespace("a:1|b:2|c:3") == ("a:1", "b:2")
+
+
+def test_custom_items_with_and_without_a_namespace() -> None:
+    assert custom_event({"progress": 1}) == ("custom", {"progress": 1})
+    assert custom_event(namespaced_custom(("team:1",), {"progress": 1})) == ("custom|team:1", {"progress": 1})
+    assert custom_event(namespaced_custom(("a:1", "b:2"), "x")) == ("custom|a:1|b:2", "x")
+    # A user's own dict that merely has a `data` key is passed through untouched.
+    assert custom_event({"data": 1}) == ("custom", {"data": 1})
+
+
+def test_thread_event_ids() -> None:
+    assert parse_thread_event_id(None) is None
+    assert parse_thread_event_id("-") == ("", None)
+    assert parse_thread_event_id("run-a:3") == ("run-a", 4)
+    assert parse_thread_event_id("run-a:-1") == ("run-a", 0)
+    for ended in ("run-a:done", "run-a:error", "upd-b:state"):
+        assert parse_thread_event_id(ended) == (ended.split(":")[0], None)
+    with pytest.raises(InvalidRequest):
+        parse_thread_event_id("run-a:later")
