@@ -292,23 +292,17 @@ async def list_runs(
 
 async def next_run(session: AsyncSession, thread_id: str, after_run_id: str) -> RunRow | None:
     """The thread's first run created after `after_run_id` (uuid7 ids sort by creation)."""
-    query = (
-        select(RunRow)
-        .where(RunRow.thread_id == thread_id, col(RunRow.run_id) > after_run_id)
-        .order_by(col(RunRow.run_id).asc())
-        .limit(1)
-    )
-    return (await session.exec(query)).first()
+    return await _first_after(session, RunRow, RunRow.run_id, thread_id, after_run_id)
 
 
 async def next_state_update(session: AsyncSession, thread_id: str, after_id: str) -> ThreadStateUpdateRow | None:
     """The thread's first state update made after `after_id` (a run's or an update's uuid7)."""
-    query = (
-        select(ThreadStateUpdateRow)
-        .where(ThreadStateUpdateRow.thread_id == thread_id, col(ThreadStateUpdateRow.update_id) > after_id)
-        .order_by(col(ThreadStateUpdateRow.update_id).asc())
-        .limit(1)
-    )
+    return await _first_after(session, ThreadStateUpdateRow, ThreadStateUpdateRow.update_id, thread_id, after_id)
+
+
+async def _first_after(session: AsyncSession, table: Any, id_column: Any, thread_id: str, after_id: str) -> Any:
+    """The thread's row with the smallest uuid7 id above `after_id`."""
+    query = select(table).where(table.thread_id == thread_id, col(id_column) > after_id).order_by(col(id_column).asc()).limit(1)
     return (await session.exec(query)).first()
 
 

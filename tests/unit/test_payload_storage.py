@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import func, select
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import StorageDriverRetrieveContext, StorageDriverStoreContext
@@ -15,14 +12,6 @@ from temporalio.converter import StorageDriverRetrieveContext, StorageDriverStor
 from activities.payload_storage import BlobNotFound, DatabasePayloadDriver, delete_blobs_stored_before
 from activities.storage import Database
 from activities.storage.tables import PayloadBlobRow, utcnow
-
-
-@pytest_asyncio.fixture(params=["sqlite", "postgres"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    uri = f"sqlite:///{tmp_path / 'db.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("postgres_uri")
-    database = await Database(uri).open()
-    yield database
-    await database.close()
 
 
 def _payload(text: str) -> Payload:

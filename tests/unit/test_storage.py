@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-import pytest_asyncio
 
 from activities.storage import Database, RunRow, ThreadRow
 from activities.storage import queries
-
-
-@pytest_asyncio.fixture(params=["sqlite", "postgres"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    uri = f"sqlite:///{tmp_path / 'db.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("postgres_uri")
-    database = await Database(uri).open()
-    yield database
-    await database.close()
 
 
 async def test_thread_search_filters_metadata_values_and_status(db: Database) -> None:
