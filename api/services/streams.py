@@ -237,6 +237,7 @@ async def thread_events(
     else:
         after = resume[0]
     while True:
+        with_metadata = first is None  # a run taken up from its start opens with its `metadata`
         if first is not None:
             run_id, offset = first
             first = None
@@ -251,7 +252,7 @@ async def thread_events(
                 after = item.update_id
                 continue
             run_id, offset = item.run_id, 0
-        async for chunk in _thread_run_events(ctx, run_id, offset, modes):
+        async for chunk in _thread_run_events(ctx, run_id, offset, modes, with_metadata):
             yield chunk
         if "run_modes" in modes or "lifecycle" in modes:
             yield sse("metadata", {"status": "run_done", "run_id": run_id}, f"{run_id}:done")
@@ -267,11 +268,13 @@ async def _next_thread_item(ctx: AppContext, thread_id: str, after: str) -> RunR
     return run
 
 
-async def _thread_run_events(ctx: AppContext, run_id: str, offset: int | None, modes: Sequence[str]) -> AsyncIterator[bytes]:
+async def _thread_run_events(
+    ctx: AppContext, run_id: str, offset: int | None, modes: Sequence[str], with_metadata: bool
+) -> AsyncIterator[bytes]:
     """One run's events inside a thread stream: the run's ids prefixed with its run id."""
     all_events = "run_modes" in modes
     if not all_events and "lifecycle" not in modes:
         return
-    async for item_offset, event, data in _run_stream(ctx, run_id, offset, with_metadata=offset == 0):
+    async for item_offset, event, data in _run_stream(ctx, run_id, offset, with_metadata=with_metadata):
         if all_events or event == "metadata":
             yield sse(event, data, f"{run_id}:{'error' if item_offset is None else item_offset}")

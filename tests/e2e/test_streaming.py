@@ -253,6 +253,9 @@ async def test_thread_stream_lifecycle_and_state_updates(stack: Stack) -> None:
         assert resumed == everything[names.index("state_update"):]
         comma_separated = await from_start(["run_modes,state_update"], lambda ev: ev[-1][0] == f"{second}:done")
         assert comma_separated == everything
+        # Resuming right after a run's `metadata` sends the run's first event next, not `metadata` again.
+        after_start = await from_start(both, lambda ev: ev[-1][0] == f"{second}:done", **{"Last-Event-ID": f"{first}:-1"})
+        assert after_start == everything[1:]
 
     # The official client names the parameter `stream_mode`.
     parts = []
