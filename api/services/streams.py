@@ -226,12 +226,12 @@ async def thread_events(
     if resume is None:
         async with ctx.db.session() as session:
             active = await queries.active_run(session, thread_id)
-            latest_runs = await queries.list_runs(session, thread_id, limit=1, offset=0, status=None)
-            latest_update = await queries.latest_state_update_id(session, thread_id)
+            if active is None:
+                latest_runs = await queries.list_runs(session, thread_id, limit=1, offset=0, status=None)
+                latest_update = await queries.latest_state_update_id(session, thread_id)
+                after = max(latest_runs[0].run_id if latest_runs else "", latest_update)
         if active is not None:
             first = (active.run_id, None)  # its new events only
-        else:
-            after = max(latest_runs[0].run_id if latest_runs else "", latest_update)
     elif resume[1] is not None:
         first = (resume[0], resume[1])
     else:

@@ -178,26 +178,21 @@ async def publish(state: ReviewState) -> dict[str, Any]:
     return {"published": state.get("verdict") == "yes"}
 
 
-_hitl = StateGraph(ReviewState)
-_hitl.add_node("write_draft", write_draft)
-_hitl.add_node("review", review)
-_hitl.add_node("publish", publish)
-_hitl.add_edge(START, "write_draft")
-_hitl.add_edge("write_draft", "review")
-_hitl.add_edge("review", "publish")
-_hitl.add_edge("publish", END)
-hitl = _hitl.compile()
+def _review_flow(review_metadata: dict[str, Any] | None = None) -> StateGraph[Any, Any, Any, Any]:
+    flow = StateGraph(ReviewState)
+    flow.add_node("write_draft", write_draft)
+    flow.add_node("review", review, metadata=review_metadata)
+    flow.add_node("publish", publish)
+    flow.add_edge(START, "write_draft")
+    flow.add_edge("write_draft", "review")
+    flow.add_edge("review", "publish")
+    flow.add_edge("publish", END)
+    return flow
 
+
+hitl = _review_flow().compile()
 # The same flow with the human step run inside the workflow instead of an activity.
-_hitl_inline = StateGraph(ReviewState)
-_hitl_inline.add_node("write_draft", write_draft)
-_hitl_inline.add_node("review", review, metadata={"execute_in": "workflow"})
-_hitl_inline.add_node("publish", publish)
-_hitl_inline.add_edge(START, "write_draft")
-_hitl_inline.add_edge("write_draft", "review")
-_hitl_inline.add_edge("review", "publish")
-_hitl_inline.add_edge("publish", END)
-hitl_inline = _hitl_inline.compile()
+hitl_inline = _review_flow({"execute_in": "workflow"}).compile()
 
 
 class FlakyState(TypedDict, total=False):
