@@ -6,6 +6,7 @@ Start it with `agent-server worker` (or `python worker.py`); run as many replica
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -14,12 +15,13 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.langgraph import LangGraphPlugin
+from temporalio.plugin import SimplePlugin
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.client import connect
-from activities.graphs import NodeDefaults, langgraph_plugin_graphs, load_graphs
+from activities.graphs import load_graphs
+from activities.prepared import NodeDefaults, PreparedGraphs, prepare_graphs
 from activities.heartbeat import HeartbeatInterceptor
 from activities.token_stream import TokenStreamInterceptor
 from activities.persistence import PersistenceActivities
@@ -27,7 +29,7 @@ from activities.settings import Settings, get_settings
 from activities.storage import Database
 from workflows import determinism
 from workflows.run import RunWorkflow
-from workflows.streaming import CUSTOM_TOPIC
+from workflows.graph_registry import GraphRegistryInterceptor
 from workflows.thread import ThreadWorkflow
 
 log = logging.getLogger("agent_server.worker")
@@ -38,6 +40,9 @@ HEARTBEAT_THROTTLE = timedelta(seconds=1)
 # Our modules keep no per-workflow global state, so they are imported once per worker instead of once
 # per workflow (sandbox re-imports were ~11% of worker CPU); determinism is still checked at call time.
 PASSTHROUGH_MODULES = ("activities", "workflows", "agents")
+# Graphs are compiled and run in every workflow: LangChain and LangGraph are imported once as well
+# (LangSmith uses numpy).
+GRAPH_PASSTHROUGH_MODULES = ("langchain", "langchain_core", "langgraph", "langsmith", "numpy")
 
 
 def node_defaults(settings: Settings) -> NodeDefaults:
@@ -60,11 +65,11 @@ def workflow_runner(settings: Settings) -> WorkflowRunner:
 
 
 def build_worker(
-    client: Client, settings: Settings, db: Database, graph_plugin: LangGraphPlugin, **options: Any
+    client: Client, settings: Settings, db: Database, graph_plugin: GraphPlugin, **options: Any
 ) -> Worker:
     """A worker for the thread and run workflows, the graph nodes and the persistence activities."""
     determinism.install()
-    persistence = PersistenceActivities(db)
+    persistence = PersistenceActivities(db, on_run_finished=graph_plugin.prepared.run_graphs.release)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -91,17 +96,33 @@ def build_worker(
     )
 
 
-def graph_plugin(settings: Settings) -> LangGraphPlugin:
-    """The LangGraph plugin with the project's graphs prepared to run nodes as activities."""
-    defaults = node_defaults(settings)
+class GraphPlugin(SimplePlugin):
+    """The project's graphs on a worker (or a replayer): their node activities, and the registry that
+    gives each workflow run the worker's prepared graphs."""
+
+    def __init__(self, prepared: PreparedGraphs) -> None:
+        self.prepared = prepared
+        super().__init__(
+            "agent_server.graphs",
+            activities=prepared.activities,
+            interceptors=[GraphRegistryInterceptor(prepared)],
+            workflow_runner=_with_graph_passthrough,
+        )
+
+
+def _with_graph_passthrough(runner: WorkflowRunner | None) -> WorkflowRunner:
+    if isinstance(runner, SandboxedWorkflowRunner):
+        return dataclasses.replace(
+            runner, restrictions=runner.restrictions.with_passthrough_modules(*PASSTHROUGH_MODULES, *GRAPH_PASSTHROUGH_MODULES)
+        )
+    return runner or SandboxedWorkflowRunner()
+
+
+def graph_plugin(settings: Settings) -> GraphPlugin:
+    """The project's graphs prepared to run their nodes as activities."""
     graphs = load_graphs(settings.langgraph_config)
-    return LangGraphPlugin(
-        graphs=langgraph_plugin_graphs(graphs),
-        default_activity_options=defaults.activity_options(),
-        # `get_stream_writer()` in activity nodes publishes to the run's stream in small batches.
-        streaming_topic=CUSTOM_TOPIC,
-        streaming_batch_interval=settings.stream_batch_interval,
-    )
+    # `get_stream_writer()` in activity nodes publishes to the run's stream in small batches.
+    return GraphPlugin(prepare_graphs(graphs, node_defaults(settings), settings.stream_batch_interval))
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:

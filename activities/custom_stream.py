@@ -1,70 +1,75 @@
-"""Custom stream items from the nodes of a subgraph that run in activities carry their namespace.
+"""`get_stream_writer()` inside a node activity: items reach the run's stream as LangGraph sends them.
 
-In LangGraph, `get_stream_writer()` items from a subgraph's node arrive as `custom|<parent>:<task>`
-when the run streams subgraphs, and not at all otherwise. The LangGraph plugin's activity writer
-publishes bare items to the run's `custom` topic, so the namespace would be lost. Each activity node
-is wrapped here: inside a subgraph (its checkpoint namespace has a parent segment) the wrapper swaps
-the writer for one that wraps items with their namespace, or drops them when the run did not ask for
-subgraphs (`STREAM_SUBGRAPHS_TAG`). Root nodes run unchanged.
+Items go to the run workflow's `custom` topic by signal, in batches (`STREAM_BATCH_MS`); the client
+that sends them is only made when a node writes its first item, so nodes that write nothing cost
+nothing. In LangGraph, a subgraph node's items arrive as `custom|<parent>:<task>` when the run
+streams subgraphs and not at all otherwise: here such items are wrapped with their namespace, or
+dropped when the run did not ask for subgraphs (`STREAM_SUBGRAPHS_TAG`).
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from langchain_core.runnables.config import var_child_runnable_config
-from langgraph._internal._constants import CONFIG_KEY_CHECKPOINT_NS, CONFIG_KEY_RUNTIME
+from temporalio.contrib.workflow_streams import WorkflowStreamClient
 
-from workflows.streaming import STREAM_SUBGRAPHS_TAG, namespaced_custom, stream_namespace
+from workflows.streaming import CUSTOM_TOPIC, STREAM_SUBGRAPHS_TAG, namespaced_custom, stream_namespace
 
-
-def with_namespaced_custom_writes(func: Callable[..., Any]) -> Callable[..., Any]:
-    """`func` (a node's function, run by the plugin inside its activity) with namespaced custom writes."""
-    if inspect.iscoroutinefunction(func):
-
-        @functools.wraps(func)
-        async def run_async(*args: Any, **kwargs: Any) -> Any:
-            with _namespaced_writer(kwargs):
-                return await func(*args, **kwargs)
-
-        return run_async
-
-    @functools.wraps(func)
-    def run_sync(*args: Any, **kwargs: Any) -> Any:
-        with _namespaced_writer(kwargs):
-            return func(*args, **kwargs)
-
-    return run_sync
+_MANUAL = timedelta(hours=1)
 
 
-def _drop(_item: Any) -> None:
+class ActivityStreamWriter:
+    """A stream writer for one node activity; `close()` sends what is still buffered."""
+
+    def __init__(self, batch_interval: timedelta, checkpoint_ns: str, tags: list[str]) -> None:
+        self._interval = batch_interval.total_seconds()
+        self._loop = asyncio.get_running_loop()
+        self._client: WorkflowStreamClient | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        namespace = stream_namespace(checkpoint_ns)
+        self._namespace = namespace
+        self._dropped = bool(namespace) and STREAM_SUBGRAPHS_TAG not in tags
+
+    def __call__(self, item: Any) -> None:
+        if self._dropped:
+            return
+        value = namespaced_custom(self._namespace, item) if self._namespace else item
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self._publish(value)
+        else:  # a sync node runs in a thread: publish from the activity's loop
+            self._loop.call_soon_threadsafe(self._publish, value)
+
+    def _publish(self, value: Any) -> None:
+        if self._client is None:
+            self._client = WorkflowStreamClient.from_within_activity(batch_interval=_MANUAL)
+            self._flusher = asyncio.create_task(self._flush_every_interval())
+        self._client.topic(CUSTOM_TOPIC).publish(value)
+
+    async def _flush_every_interval(self) -> None:
+        assert self._client is not None
+        while True:
+            await asyncio.sleep(self._interval)
+            await self._client.flush()
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        if self._client is not None:
+            await self._client.__aexit__(None, None, None)
+
+
+def noop_writer(_item: Any) -> None:
     return None
 
 
-@contextmanager
-def _namespaced_writer(kwargs: dict[str, Any]) -> Iterator[None]:
-    config = var_child_runnable_config.get() or {}
-    configurable = config.get("configurable") or {}
-    namespace = stream_namespace(configurable.get(CONFIG_KEY_CHECKPOINT_NS) or "")
-    runtime = configurable.get(CONFIG_KEY_RUNTIME)
-    if not namespace or runtime is None:
-        yield
-        return
-    publish = runtime.stream_writer
-
-    def write(item: Any) -> None:
-        publish(namespaced_custom(namespace, item))
-
-    wanted = STREAM_SUBGRAPHS_TAG in (config.get("tags") or [])
-    runtime = runtime.override(stream_writer=write if wanted else _drop)
-    if "runtime" in kwargs:
-        kwargs["runtime"] = runtime
-    token = var_child_runnable_config.set({**config, "configurable": {**configurable, CONFIG_KEY_RUNTIME: runtime}})
-    try:
-        yield
-    finally:
-        var_child_runnable_config.reset(token)
+StreamWriter = Callable[[Any], None]

@@ -1,37 +1,32 @@
-"""The graph registry: graphs from `langgraph.json`, prepared to run their nodes as activities.
+"""The project's graphs, read from `langgraph.json` as the official CLI reads it.
 
-Users' graphs run unchanged. For each graph the registry builds a private copy of its `StateGraph`
-(the LangGraph plugin mutates what it is given, temporal-facts.md pitfall 4) and applies the
-server's defaults: every node runs as an activity with a timeout, a bounded retry policy and a
-heartbeat timeout, unless its metadata says `execute_in="workflow"`; sync routers become async
-(pitfall 6); nodes with both sync and async forms run the async one (async-only tools work).
+A graph is named by a file spec (`./path/file.py:attr`: a "/" or ".py" before the colon) or a
+module spec (`package.module:attr`), as a string or as `{"path": ..., "description": ...}`. The
+attribute may be a `StateGraph`, a compiled graph (its `with_config` options, name and static
+interrupts are kept), a Functional API `@entrypoint`, or a factory that returns one of those
+(activities/factories.py). `dependencies` that are local folders are importable, the project
+folder too; `env` is a dict or a file; keys served elsewhere (`store`, `auth`, `http`, `webhooks`,
+...) are accepted as they are. A graph that cannot load stops the start with one message naming the
+graph, its file and the reason.
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
-import functools
+import hashlib
 import importlib
 import importlib.util
-import inspect
 import json
 import os
 import sys
-from collections.abc import Callable
+import traceback
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
-from langchain_core.runnables.config import run_in_executor
-from langgraph._internal._runnable import RunnableCallable
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
-from temporalio.common import RetryPolicy
 
-from activities.custom_stream import with_namespaced_custom_writes
+from activities.factories import GraphFactory, is_factory
 from workflows.types import default_assistant_id
 
 
@@ -40,38 +35,97 @@ class GraphLoadError(Exception):
 
 
 @dataclass(frozen=True)
-class GraphSpec:
-    """One graph of the project: its id, its builder and the compile options it was declared with."""
+class GraphShape:
+    """What a graph object is, in the terms the server runs it by."""
 
-    graph_id: str
-    builder: StateGraph[Any, Any, Any, Any]
-    # The interrupts the graph was compiled with: the default of runs that name none ("*": every node).
+    # Graph API: the builder whose nodes become activities (for a compiled graph, the one it came from).
+    builder: StateGraph[Any, Any, Any, Any] | None = None
+    # Functional API: the entrypoint (a Pregel without a StateGraph builder).
+    entrypoint: Pregel[Any, Any, Any, Any] | None = None
+    # The compiled graph's own options: `with_config(...)` (recursion_limit, metadata, ...), its name
+    # and the interrupts it was compiled with ("*": every node).
+    config: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
     interrupt_before: list[str] | str = field(default_factory=list)
     interrupt_after: list[str] | str = field(default_factory=list)
 
     @property
-    def assistant_id(self) -> str:
-        return default_assistant_id(self.graph_id)
+    def context_schema(self) -> Any:
+        source = self.builder if self.builder is not None else self.entrypoint
+        return getattr(source, "context_schema", None)
+
+    def compile(self, **options: Any) -> Pregel[Any, Any, Any, Any]:
+        """The graph as LangGraph would run it, with `options` (checkpointer, interrupts, ...)."""
+        if self.entrypoint is not None:
+            return self.entrypoint.copy(update={k: v for k, v in options.items() if k == "checkpointer"})
+        assert self.builder is not None
+        options.setdefault("interrupt_before", self.interrupt_before or None)
+        options.setdefault("interrupt_after", self.interrupt_after or None)
+        compiled = self.builder.compile(**options)
+        if self.name:
+            compiled.name = self.name
+        return compiled.with_config(self.config) if self.config else compiled
+
+
+def _names(value: Any) -> list[str] | str:
+    return value if value == "*" else list(value or [])
+
+
+def graph_shape(graph_id: str, obj: Any, source: str) -> GraphShape:
+    """Classify a graph object; a `GraphLoadError` names what it is when it is none of them."""
+    if isinstance(obj, StateGraph):
+        return GraphShape(builder=obj)
+    if isinstance(obj, Pregel):
+        builder = getattr(obj, "builder", None)
+        compiled_config = {k: v for k, v in (obj.config or {}).items() if k not in ("callbacks",)}
+        if isinstance(builder, StateGraph):
+            return GraphShape(
+                builder=builder,
+                config=compiled_config,
+                name=obj.name if obj.name and obj.name != "LangGraph" else None,
+                interrupt_before=_names(getattr(obj, "interrupt_before_nodes", None)),
+                interrupt_after=_names(getattr(obj, "interrupt_after_nodes", None)),
+            )
+        return GraphShape(entrypoint=obj, config=compiled_config)
+    raise GraphLoadError(
+        f"graph {graph_id!r} ({source}): expected a StateGraph, a compiled graph, a Functional API "
+        f"entrypoint or a factory returning one; got {type(obj).__name__}"
+    )
 
 
 @dataclass(frozen=True)
-class NodeDefaults:
-    """Activity options every node gets unless its metadata overrides them."""
+class GraphSpec:
+    """One graph of the project: its id, its shape and, for a factory, the factory that builds it."""
 
-    start_to_close: timedelta
-    heartbeat: timedelta
-    max_attempts: int
+    graph_id: str
+    shape: GraphShape
+    source: str = ""
+    description: str | None = None
+    # A factory is called again for every run (in the worker) and every read (in the API); `shape`
+    # is its build at load time, which gives the graph's topology to the workflow.
+    factory: GraphFactory | None = None
 
-    def activity_options(self) -> dict[str, Any]:
-        return {
-            "start_to_close_timeout": self.start_to_close,
-            "heartbeat_timeout": self.heartbeat,
-            "retry_policy": RetryPolicy(
-                initial_interval=timedelta(milliseconds=200),
-                maximum_interval=timedelta(seconds=10),
-                maximum_attempts=self.max_attempts,
-            ),
-        }
+    @property
+    def builder(self) -> StateGraph[Any, Any, Any, Any] | None:
+        return self.shape.builder
+
+    @property
+    def node_names(self) -> list[str]:
+        if self.shape.builder is not None:
+            return list(self.shape.builder.nodes)
+        return list(self.shape.entrypoint.nodes) if self.shape.entrypoint is not None else []
+
+    @property
+    def interrupt_before(self) -> list[str] | str:
+        return self.shape.interrupt_before
+
+    @property
+    def interrupt_after(self) -> list[str] | str:
+        return self.shape.interrupt_after
+
+    @property
+    def assistant_id(self) -> str:
+        return default_assistant_id(self.graph_id)
 
 
 def _load_env(config_dir: Path, env: Any) -> None:
@@ -80,205 +134,133 @@ def _load_env(config_dir: Path, env: Any) -> None:
             os.environ.setdefault(str(key), str(value))
     elif isinstance(env, str):
         env_file = (config_dir / env).resolve()
-        if env_file.is_file():
-            for line in env_file.read_text().splitlines():
-                line = line.strip()
-                if line and not line.startswith("#") and "=" in line:
-                    key, value = line.split("=", 1)
-                    os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+        if not env_file.is_file():
+            raise GraphLoadError(f"env file not found: {env_file}")
+        for line in env_file.read_text().splitlines():
+            line = line.strip()
+            if line.startswith("export "):
+                line = line[len("export ") :].strip()
+            if line and not line.startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                os.environ.setdefault(key.strip(), value.strip().strip("'\""))
 
 
 def _import_file(path: Path, search_roots: list[Path]) -> Any:
-    """Import a graph file under a real module name, so its functions are importable by name."""
+    """Import a graph file: under its real module name when it is that module (a file inside an
+    importable folder), else under a name made from its path, so two projects' `graph.py` never meet."""
     for root in search_roots:
         try:
             relative = path.relative_to(root)
         except ValueError:
             continue
-        module_name = ".".join(relative.with_suffix("").parts)
-        if str(root) not in sys.path:
-            sys.path.insert(0, str(root))
-        return importlib.import_module(module_name)
-    module_name = "agent_server_graph_" + "_".join(path.with_suffix("").parts[-2:]).replace("-", "_")
+        parts = relative.with_suffix("").parts
+        if not all(part.isidentifier() for part in parts):
+            continue
+        name = ".".join(parts)
+        try:
+            found = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            found = None
+        if found is not None and found.origin and Path(found.origin).resolve() == path:
+            return importlib.import_module(name)
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:10]
+    module_name = f"agent_server_graph_{path.stem.replace('-', '_').replace('.', '_')}_{digest}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise GraphLoadError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
     return module
 
 
-def _as_spec(graph_id: str, obj: Any) -> GraphSpec:
-    if callable(obj) and not isinstance(obj, (StateGraph, Pregel)):
-        if inspect.iscoroutinefunction(obj):
-            raise GraphLoadError(f"graph {graph_id!r}: async graph factories are not supported yet")
-        params = inspect.signature(obj).parameters
-        obj = obj({}) if params else obj()
-    if isinstance(obj, StateGraph):
-        return GraphSpec(graph_id, obj)
-    builder = getattr(obj, "builder", None)
-    if isinstance(obj, Pregel) and isinstance(builder, StateGraph):
-        def names(value: Any) -> list[str] | str:
-            return value if value == "*" else list(value or [])
+def is_file_spec(module_part: str) -> bool:
+    """The official rule: a "/" (or a `.py` suffix) makes it a file path, else it is a module."""
+    return "/" in module_part or "\\" in module_part or module_part.endswith(".py")
 
-        return GraphSpec(
-            graph_id,
-            builder,
-            interrupt_before=names(getattr(obj, "interrupt_before_nodes", None)),
-            interrupt_after=names(getattr(obj, "interrupt_after_nodes", None)),
+
+def _graph_object(graph_id: str, location: str, config_dir: Path, roots: list[Path]) -> tuple[Any, str]:
+    module_part, _, attr = location.rpartition(":")
+    if not module_part or not attr:
+        raise GraphLoadError(
+            f"graph {graph_id!r}: expected './path/to/file.py:attribute' or 'package.module:attribute', got {location!r}"
         )
-    raise GraphLoadError(
-        f"graph {graph_id!r} must be a StateGraph, a compiled StateGraph or a factory returning one; "
-        f"got {type(obj).__name__}"
-    )
+    if is_file_spec(module_part):
+        file_path = (config_dir / module_part).resolve()
+        if not file_path.is_file():
+            raise GraphLoadError(f"graph {graph_id!r}: file not found: {file_path}")
+        source = str(file_path)
+        importer = lambda: _import_file(file_path, roots)  # noqa: E731
+    else:
+        source = module_part
+        importer = lambda: importlib.import_module(module_part)  # noqa: E731
+    try:
+        module = importer()
+    except ModuleNotFoundError as exc:
+        raise GraphLoadError(f"graph {graph_id!r} ({source}): cannot import: {exc}") from exc
+    except Exception as exc:
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        raise GraphLoadError(
+            f"graph {graph_id!r} ({source}): importing it raised {type(exc).__name__}: {exc} "
+            f"(at {last.filename}:{last.lineno})"
+        ) from exc
+    if not hasattr(module, attr):
+        raise GraphLoadError(f"graph {graph_id!r} ({source}): no attribute {attr!r}")
+    return getattr(module, attr), f"{source}:{attr}"
+
+
+def load_spec(graph_id: str, obj: Any, source: str, description: str | None = None) -> GraphSpec:
+    """A graph object as a spec; a factory is built once here, for its topology."""
+    if is_factory(obj):
+        factory = GraphFactory(graph_id, obj)
+        try:
+            built = factory.build_for_load()
+        except Exception as exc:
+            raise GraphLoadError(f"graph {graph_id!r} ({source}): the factory raised {type(exc).__name__}: {exc}") from exc
+        return GraphSpec(graph_id, graph_shape(graph_id, built, source), source, description, factory)
+    return GraphSpec(graph_id, graph_shape(graph_id, obj, source), source, description)
+
+
+def read_config(config_path: Path) -> dict[str, Any]:
+    try:
+        config = json.loads(Path(config_path).read_text())
+    except (OSError, ValueError) as exc:
+        raise GraphLoadError(f"cannot read {config_path}: {exc}") from exc
+    if not isinstance(config, dict):
+        raise GraphLoadError(f"{config_path}: expected a JSON object")
+    return config
 
 
 def load_graphs(config_path: Path) -> dict[str, GraphSpec]:
-    """Read `langgraph.json` (`graphs` as `path.py:attr`, `dependencies`, `env`) and import its graphs."""
+    """Read `langgraph.json` and import its graphs."""
     config_path = Path(config_path).resolve()
-    try:
-        config = json.loads(config_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise GraphLoadError(f"cannot read {config_path}: {exc}") from exc
+    config = read_config(config_path)
     config_dir = config_path.parent
-    roots = []
-    for dep in config.get("dependencies", ["."]):
+    roots = [config_dir]
+    for dep in config.get("dependencies") or ["."]:
+        if not isinstance(dep, str) or not dep.startswith((".", "/")):
+            continue  # a package requirement: installed, not a folder
         dep_path = (config_dir / dep).resolve()
-        if dep_path.is_dir():
+        if dep_path.is_dir() and dep_path not in roots:
             roots.append(dep_path)
-            if str(dep_path) not in sys.path:
-                sys.path.insert(0, str(dep_path))
-    _load_env(config_dir, config.get("env", {}))
+    for root in reversed(roots):
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+    _load_env(config_dir, config.get("env") or {})
     graphs: dict[str, GraphSpec] = {}
     for graph_id, target in (config.get("graphs") or {}).items():
-        location = target if isinstance(target, str) else target.get("path", "")
-        file_part, _, attr = location.rpartition(":")
-        if not file_part or not attr:
-            raise GraphLoadError(f"graph {graph_id!r}: expected 'path/to/file.py:attribute', got {location!r}")
-        file_path = (config_dir / file_part).resolve()
-        if not file_path.is_file():
-            raise GraphLoadError(f"graph {graph_id!r}: file not found: {file_path}")
-        module = _import_file(file_path, roots)
-        if not hasattr(module, attr):
-            raise GraphLoadError(f"graph {graph_id!r}: {file_path.name} has no attribute {attr!r}")
-        graphs[graph_id] = _as_spec(graph_id, getattr(module, attr))
+        if isinstance(target, dict):
+            location, description = str(target.get("path", "")), target.get("description")
+        else:
+            location, description = str(target), None
+        obj, source = _graph_object(graph_id, location, config_dir, roots)
+        graphs[graph_id] = load_spec(graph_id, obj, source, description)
     if not graphs:
         raise GraphLoadError(f"{config_path} declares no graphs")
     return graphs
-
-
-def _native_afunc(runnable: RunnableCallable) -> Any:
-    """The runnable's own async function; None when LangGraph only wrapped the sync one."""
-    afunc = runnable.afunc
-    if isinstance(afunc, functools.partial) and afunc.func is run_in_executor:
-        return None
-    return afunc
-
-
-def _async_router(func: Callable[..., Any]) -> Callable[..., Any]:
-    async def route(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, **kwargs)
-
-    return route
-
-
-SUBGRAPH_SEPARATOR = "/"
-
-
-def subgraph_id(graph_id: str, node: str) -> str:
-    """The plugin's name for the subgraph a node runs (its nodes' activities are `<graph>/<node>.<n>`)."""
-    return f"{graph_id}{SUBGRAPH_SEPARATOR}{node}"
-
-
-def _subgraph_builder(runnable: Any) -> StateGraph[Any, Any, Any, Any] | None:
-    builder = getattr(runnable, "builder", None)
-    return builder if isinstance(runnable, Pregel) and isinstance(builder, StateGraph) else None
-
-
-def _subgraph_runner(child_id: str, name: str) -> RunnableCallable:
-    """A node that runs a subgraph inside the workflow; the subgraph's own nodes are activities.
-
-    Invoked with the parent task's config, LangGraph treats it as the parent's subgraph: it uses the
-    parent's checkpointer under the `<node>:<task id>` namespace and streams with that namespace.
-    """
-
-    async def run_subgraph(state: Any, config: RunnableConfig) -> Any:
-        from temporalio.langgraph import graph as registered_graph
-
-        return await registered_graph(child_id).compile().ainvoke(state, config)
-
-    run_subgraph.__name__ = name
-    return RunnableCallable(None, run_subgraph, name=name)
-
-
-def prepare_for_temporal(spec: GraphSpec) -> StateGraph[Any, Any, Any, Any]:
-    """A copy of the graph's builder with the server's node defaults applied (input untouched)."""
-    return _prepare(spec.graph_id, spec.builder)
-
-
-def _prepare(graph_id: str, source: StateGraph[Any, Any, Any, Any]) -> StateGraph[Any, Any, Any, Any]:
-    graph = copy.copy(source)
-    graph.nodes = {}
-    for name, node in source.nodes.items():
-        runnable = node.runnable
-        if _subgraph_builder(runnable) is not None:
-            # A compiled subgraph as a node: orchestrated in the workflow, its nodes run as activities.
-            metadata = {**dict(node.metadata or {}), "execute_in": "workflow"}
-            runner = _subgraph_runner(subgraph_id(graph_id, name), name)
-            graph.nodes[name] = dataclasses.replace(node, runnable=runner, metadata=metadata, retry_policy=None)
-            continue
-        if not isinstance(runnable, RunnableCallable):
-            raise GraphLoadError(
-                f"graph {graph_id!r}, node {name!r}: only function nodes and compiled subgraphs are "
-                f"supported (got {type(runnable).__name__})"
-            )
-        runnable = copy.copy(runnable)
-        if _native_afunc(runnable) is not None:
-            runnable.func = None  # the plugin runs `func or afunc`; async-only tools need afunc
-        metadata = {"execute_in": "activity", **dict(node.metadata or {})}
-        if metadata["execute_in"] == "activity":
-            # The plugin's activity writer loses a subgraph node's namespace; this restores it.
-            if runnable.func is not None:
-                runnable.func = with_namespaced_custom_writes(runnable.func)
-            else:
-                runnable.afunc = with_namespaced_custom_writes(runnable.afunc)
-        retry = node.retry_policy
-        if retry:
-            first = retry[0] if isinstance(retry, (list, tuple)) and not hasattr(retry, "_fields") else retry
-            metadata.setdefault(
-                "retry_policy",
-                RetryPolicy(
-                    initial_interval=timedelta(seconds=first.initial_interval),
-                    backoff_coefficient=first.backoff_factor,
-                    maximum_interval=timedelta(seconds=first.max_interval),
-                    maximum_attempts=first.max_attempts,
-                ),
-            )
-        graph.nodes[name] = dataclasses.replace(node, runnable=runnable, metadata=metadata, retry_policy=None)
-    graph.branches = copy.copy(source.branches)
-    for start, branches in source.branches.items():
-        graph.branches[start] = {}
-        for branch_name, branch in branches.items():
-            path = branch.path
-            if isinstance(path, RunnableCallable) and _native_afunc(path) is None and path.func is not None:
-                path = copy.copy(path)
-                path.afunc = _async_router(path.func)
-                branch = branch._replace(path=path) if hasattr(branch, "_replace") else dataclasses.replace(branch, path=path)
-            graph.branches[start][branch_name] = branch
-    return graph
-
-
-def langgraph_plugin_graphs(graphs: dict[str, GraphSpec]) -> dict[str, StateGraph[Any, Any, Any, Any]]:
-    """The prepared builders for `LangGraphPlugin(graphs=...)`: each graph and, under
-    `<graph>/<node>`, every subgraph used as a node (at any depth)."""
-    prepared: dict[str, StateGraph[Any, Any, Any, Any]] = {}
-    pending = [(graph_id, spec.builder) for graph_id, spec in graphs.items()]
-    while pending:
-        graph_id, builder = pending.pop()
-        prepared[graph_id] = _prepare(graph_id, builder)
-        for name, node in builder.nodes.items():
-            child = _subgraph_builder(node.runnable)
-            if child is not None:
-                pending.append((subgraph_id(graph_id, name), child))
-    return prepared

@@ -7,6 +7,7 @@ activity after a worker crash) writes the same thing twice harmlessly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio import activity
@@ -41,8 +42,10 @@ def _config(thread_id: str, checkpoint_ns: str, checkpoint_id: str | None) -> di
 class PersistenceActivities:
     """Activities that write the read model and the checkpoint store; they own the database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, on_run_finished: Callable[[str], Awaitable[None]] | None = None) -> None:
         self.db = db
+        # Told when a run ends on this worker (with its workflow id): what factories opened for it closes.
+        self._on_run_finished = on_run_finished
 
     @activity.defn
     async def start_run(self, start: StartRun) -> StoredCheckpoint | None:
@@ -99,6 +102,8 @@ class PersistenceActivities:
     @activity.defn
     async def finish_run(self, finish: FinishRun) -> None:
         """Record the run's outcome and the thread's resulting status and values."""
+        if self._on_run_finished is not None:
+            await self._on_run_finished(activity.info().workflow_id)
         if finish.delete_thread:
             await delete_thread_data(self.db, finish.thread_id)
             log.info("run %s finished (%s); its temporary thread %s was deleted", finish.run_id, finish.status, finish.thread_id)

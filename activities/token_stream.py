@@ -135,8 +135,8 @@ class TokenStreamHandler(AsyncCallbackHandler):
 def _message_events(input: ExecuteActivityInput) -> MessageEvents | None:
     """The message formats the node activity's run asked for, or None if it asked for none."""
     node_input = input.args[0] if input.args else None
-    # The LangGraph plugin's node input carries the node's (serializable) config, tags included.
-    config = getattr(node_input, "langgraph_config", None)
+    # A node activity's input (a `NodeCall`) carries the node's serializable config, tags included.
+    config = getattr(node_input, "config", None)
     tags = set((config.get("tags") or []) if isinstance(config, dict) else [])
     events = MessageEvents(
         tuples=STREAM_MESSAGES_TAG in tags,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,6 @@ from temporalio.exceptions import ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from langgraph.types import Command
-    from temporalio.langgraph import graph as registered_graph
 
     from activities.messages import FinishRun, StartRun
     from activities.persistence import PersistenceActivities
@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.wire import interrupt_to_wire, jsonable, snapshot_to_wire
     from workflows.checkpointer import WorkflowCheckpointer
     from workflows.determinism import IdSource, deterministic_ids
+    from workflows.graph_registry import prepared_graphs
     from workflows.streaming import (
         EVENTS_TOPIC,
         MessageEvents,
@@ -133,7 +134,9 @@ class RunWorkflow:
             self._saver.seed(stored)
             ids.observe(stored.checkpoint_id)
 
-        self._app = registered_graph(run.graph_id).compile(
+        prepared = prepared_graphs()
+        shape = dataclasses.replace(prepared.shapes[run.graph_id], builder=prepared.builder(run.graph_id))
+        self._app = shape.compile(
             checkpointer=self._saver,
             interrupt_before=run.interrupt_before,
             interrupt_after=run.interrupt_after,
@@ -149,8 +152,10 @@ class RunWorkflow:
             "tags": tags,
             "configurable": configurable,
             "metadata": {**run.config.get("metadata", {}), **run.metadata},
-            "recursion_limit": run.config.get("recursion_limit", RECURSION_LIMIT),
         }
+        # The run's own limit, else the one the graph was compiled with (`with_config`), else LangGraph's.
+        limit = run.config.get("recursion_limit") or shape.config.get("recursion_limit") or RECURSION_LIMIT
+        self._config["recursion_limit"] = limit
 
         status, error, output = "success", None, None
         try:
@@ -209,7 +214,9 @@ class RunWorkflow:
         """The graph's `astream` parts; with the `events` mode, taken from `astream_events`, whose
         every event is published as it comes (the parts ride in the root's `on_chain_stream`)."""
         options: dict[str, Any] = {
-            "context": run.context or None,
+            # As the official server: `{}` when the run gives none, so a typed `context_schema` gets
+            # its defaults (LangGraph coerces the dict to the schema).
+            "context": run.context or {},
             "durability": "sync",
             "stream_mode": astream_modes(requested),
             "subgraphs": subgraphs,

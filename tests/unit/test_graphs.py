@@ -1,16 +1,41 @@
-"""Loading `langgraph.json` and preparing graphs to run their nodes as activities."""
+"""Loading `langgraph.json` as the official CLI reads it, and preparing graphs for the worker."""
 
 from __future__ import annotations
 
+import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from langgraph._internal._runnable import RunnableCallable
 
-from activities.graphs import GraphLoadError, load_graphs, prepare_for_temporal
+from activities.graphs import GraphLoadError, load_graphs
+from activities.prepared import NodeDefaults, prepare_graphs
 from tests.conftest import ROOT, TEST_GRAPHS
 
 BENCH_APP = ROOT.parent / "shared" / "bench" / "app" / "langgraph.json"
+DEFAULTS = NodeDefaults(start_to_close=timedelta(seconds=30), heartbeat=timedelta(seconds=5), max_attempts=3)
+
+
+def _project(tmp_path: Path, files: dict[str, str], config: str) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    (tmp_path / "langgraph.json").write_text(config)
+    return tmp_path / "langgraph.json"
+
+
+GRAPH_MODULE = """
+from langgraph.graph import StateGraph, START
+from typing_extensions import TypedDict
+class S(TypedDict):
+    x: int
+async def inc(s): return {"x": s["x"] + 1}
+b = StateGraph(S)
+b.add_node("inc", inc)
+b.add_edge(START, "inc")
+graph = b.compile()
+"""
 
 
 def test_bundled_and_test_projects_load() -> None:
@@ -24,35 +49,129 @@ def test_benchmark_project_loads_unchanged() -> None:
     assert set(load_graphs(BENCH_APP)) == {"noop", "agent", "sleepy"}
 
 
-def test_prepare_applies_defaults_without_touching_the_users_graph() -> None:
+def test_module_specs_object_form_env_file_and_other_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("UNIT_GRAPH_GREETING", raising=False)
+    config = _project(
+        tmp_path,
+        {"pkg_unit_a/__init__.py": "", "pkg_unit_a/graph.py": GRAPH_MODULE, ".env": "export UNIT_GRAPH_GREETING='hi'\n"},
+        """{"dependencies": ["."], "env": ".env",
+            "graphs": {"by_module": "pkg_unit_a.graph:graph",
+                       "by_file": {"path": "./pkg_unit_a/graph.py:graph", "description": "the same graph"}},
+            "store": {"ttl": {"default_ttl": 10}}, "auth": {"path": "./auth.py:auth"}, "http": {}, "webhooks": {}}""",
+    )
+    graphs = load_graphs(config)
+    assert set(graphs) == {"by_module", "by_file"}
+    assert graphs["by_file"].description == "the same graph"
+    assert graphs["by_module"].node_names == ["inc"]
+    import os
+
+    assert os.environ["UNIT_GRAPH_GREETING"] == "hi"
+
+
+@pytest.mark.parametrize(
+    ("factory", "expected"),
+    [
+        ("def make(config):\n    return build(config['configurable'].get('tag', 'none'))", "none"),
+        ("async def make():\n    return build('async')", "async"),
+        (
+            "import contextlib\nfrom langgraph_sdk.runtime import ServerRuntime\n"
+            "@contextlib.asynccontextmanager\nasync def make(runtime: ServerRuntime):\n    yield build(runtime.access_context)",
+            "assistants.read",
+        ),
+        (
+            "import contextlib\n@contextlib.contextmanager\ndef make():\n    yield build('sync-cm')",
+            "sync-cm",
+        ),
+    ],
+)
+def test_factories_of_every_form_load(tmp_path: Path, factory: str, expected: str) -> None:
+    module = (
+        "from langgraph.graph import StateGraph, START\nfrom typing_extensions import TypedDict\n"
+        "class S(TypedDict):\n    x: str\n"
+        "def build(tag):\n"
+        "    b = StateGraph(S)\n"
+        "    b.add_node('echo', lambda s: {'x': tag})\n"
+        "    b.add_edge(START, 'echo')\n"
+        "    return b.compile()\n" + factory + "\n"
+    )
+    name = f"factory_graph_{abs(hash(factory))}"  # a module name of its own: imports are cached by name
+    config = _project(tmp_path, {f"{name}.py": module}, f'{{"graphs": {{"g": "./{name}.py:make"}}}}')
+    spec = load_graphs(config)["g"]
+    assert spec.factory is not None
+    node = spec.builder.nodes["echo"].runnable
+    assert node.func({"x": ""}) == {"x": expected}
+
+
+def test_prepare_gives_every_node_its_own_identity_and_leaves_the_users_graph_alone(tmp_path: Path) -> None:
+    module = """
+    import functools
+    from langgraph.graph import StateGraph, START
+    from langchain_core.runnables import RunnableLambda
+    from typing_extensions import TypedDict
+    class S(TypedDict):
+        x: int
+    class Adder:
+        def __call__(self, s): return {"x": s["x"] + 1}
+        def method(self, s): return {"x": s["x"] + 1}
+    def add(s, n): return {"x": s["x"] + n}
+    def make():
+        def closure(s): return {"x": s["x"] + 1}
+        b = StateGraph(S)
+        b.add_node("closure", closure)
+        b.add_node("lam", lambda s: {"x": s["x"] + 1})
+        b.add_node("part", functools.partial(add, n=2))
+        b.add_node("obj", Adder())
+        b.add_node("meth", Adder().method)
+        b.add_node("chain", RunnableLambda(lambda s: {"x": s["x"]}) | RunnableLambda(lambda s: {"x": s["x"] + 1}))
+        b.add_edge(START, "closure")
+        for a, z in [("closure", "lam"), ("lam", "part"), ("part", "obj"), ("obj", "meth"), ("meth", "chain")]:
+            b.add_edge(a, z)
+        return b
+    graph = make()
+    """
+    config = _project(tmp_path, {"zoo.py": module}, '{"graphs": {"zoo": "./zoo.py:graph"}}')
+    spec = load_graphs(config)["zoo"]
+    before = {name: node.runnable for name, node in spec.builder.nodes.items()}
+    prepared = prepare_graphs({"zoo": spec}, DEFAULTS, timedelta(milliseconds=50))
+    assert {name: node.runnable for name, node in spec.builder.nodes.items()} == before
+    names = sorted(a.__temporal_activity_definition.name for a in prepared.activities)  # type: ignore[attr-defined]
+    assert names == ["zoo.chain", "zoo.closure", "zoo.lam", "zoo.meth", "zoo.obj", "zoo.part"]
+    assert all(isinstance(n.runnable, RunnableCallable) for n in prepared.builder("zoo").nodes.values())
+
+
+def test_prepare_keeps_workflow_nodes_and_makes_routers_async() -> None:
     spec = load_graphs(ROOT / "langgraph.json")["agent"]
-    before = {name: (node.metadata, node.runnable.func, node.runnable.afunc) for name, node in spec.builder.nodes.items()}
-    prepared = prepare_for_temporal(spec)
-    after = {name: (node.metadata, node.runnable.func, node.runnable.afunc) for name, node in spec.builder.nodes.items()}
-    assert before == after
-    assert {n.metadata["execute_in"] for n in prepared.nodes.values()} == {"activity"}
-    # The ToolNode runs its async implementation (async-only tools work).
-    assert prepared.nodes["tools"].runnable.func is None
-    # The sync `tools_condition` router became async, so it never needs a thread in the workflow.
-    [branch] = prepared.branches["agent"].values()
+    prepared = prepare_graphs({"agent": spec}, DEFAULTS, timedelta(milliseconds=50))
+    graph = prepared.builder("agent")
+    [branch] = graph.branches["agent"].values()
     assert isinstance(branch.path, RunnableCallable)
     assert branch.path.afunc.__name__ == "route"
     [original] = spec.builder.branches["agent"].values()
     assert original.path.afunc.__class__.__name__ == "partial"
 
 
-def test_node_metadata_overrides_the_defaults(tmp_path: Path) -> None:
-    (tmp_path / "g.py").write_text(
-        "from langgraph.graph import StateGraph, START\n"
-        "from typing_extensions import TypedDict\n"
-        "class S(TypedDict):\n    x: int\n"
-        "async def inline(s): return {'x': 1}\n"
-        "b = StateGraph(S)\nb.add_node('inline', inline, metadata={'execute_in': 'workflow'})\n"
-        "b.add_edge(START, 'inline')\ngraph = b\n"
+def test_node_metadata_chooses_where_a_node_runs(tmp_path: Path) -> None:
+    config = _project(
+        tmp_path,
+        {
+            "g.py": """
+            from langgraph.graph import StateGraph, START
+            from typing_extensions import TypedDict
+            class S(TypedDict):
+                x: int
+            async def inline(s): return {'x': 1}
+            b = StateGraph(S)
+            b.add_node('inline', inline, metadata={'execute_in': 'workflow', 'owner': 'me'})
+            b.add_edge(START, 'inline')
+            graph = b
+            """
+        },
+        '{"graphs": {"g": "./g.py:graph"}}',
     )
-    (tmp_path / "langgraph.json").write_text('{"graphs": {"g": "./g.py:graph"}}')
-    prepared = prepare_for_temporal(load_graphs(tmp_path / "langgraph.json")["g"])
-    assert prepared.nodes["inline"].metadata["execute_in"] == "workflow"
+    prepared = prepare_graphs(load_graphs(config), DEFAULTS, timedelta(milliseconds=50))
+    node = prepared.builder("g").nodes["inline"]
+    assert prepared.activities == []
+    assert node.metadata == {"owner": "me"}  # the node's own metadata stays; the option is the server's
 
 
 @pytest.mark.parametrize(
@@ -60,7 +179,8 @@ def test_node_metadata_overrides_the_defaults(tmp_path: Path) -> None:
     [
         ('{"graphs": {}}', "declares no graphs"),
         ('{"graphs": {"g": "./missing.py:graph"}}', "file not found"),
-        ('{"graphs": {"g": "no-colon"}}', "expected 'path/to/file.py:attribute'"),
+        ('{"graphs": {"g": "no-colon"}}', "expected './path/to/file.py:attribute'"),
+        ('{"graphs": {"g": "no_such_module_here.graph:graph"}}', "graph 'g' \\(no_such_module_here.graph\\): cannot import"),
         ("not json", "cannot read"),
     ],
 )
@@ -68,3 +188,17 @@ def test_bad_configs_say_what_is_wrong(tmp_path: Path, config: str, message: str
     (tmp_path / "langgraph.json").write_text(config)
     with pytest.raises(GraphLoadError, match=message):
         load_graphs(tmp_path / "langgraph.json")
+
+
+def test_a_graph_whose_import_raises_names_the_graph_file_and_reason(tmp_path: Path) -> None:
+    config = _project(tmp_path, {"broken.py": "raise RuntimeError('no API key')\n"}, '{"graphs": {"b": "./broken.py:graph"}}')
+    with pytest.raises(GraphLoadError, match=r"graph 'b' \(.*broken.py\): importing it raised RuntimeError: no API key"):
+        load_graphs(config)
+
+
+def test_a_factory_that_raises_names_the_graph(tmp_path: Path) -> None:
+    config = _project(
+        tmp_path, {"f.py": "def make():\n    raise ValueError('boom')\n"}, '{"graphs": {"f": "./f.py:make"}}'
+    )
+    with pytest.raises(GraphLoadError, match="graph 'f' .*the factory raised ValueError: boom"):
+        load_graphs(config)

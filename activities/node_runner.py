@@ -1,0 +1,171 @@
+"""The activity side of a graph node: runs the node's own callable as LangGraph would run it.
+
+The node's config is rebuilt from the `NodeCall` with everything LangGraph gives a node: the run's
+`configurable` keys, a `Runtime` whose context is an instance of the graph's `context_schema`, a
+stream writer that reaches the run's stream, a heartbeat, a scratchpad with the resume values (so
+`interrupt()` answers as in LangGraph), a write channel whose writes go back to the task, and the
+graph state for `Send`-fed tool nodes. The callable is invoked through LangChain's Runnable
+interface, so functions, closures, partials, callable objects, bound methods, chains and chat
+models all run, and `get_config()`, `get_runtime()` and `get_stream_writer()` work inside them.
+
+A node's LangGraph `RetryPolicy` is applied here, attempt by attempt, as Temporal retries: the
+policy decides whether an error is retried and after how long (`next_retry_delay`), so the attempts
+LangGraph would make are the activity's attempts in the Temporal UI.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables.config import var_child_runnable_config
+from langgraph._internal._constants import (
+    CONF,
+    CONFIG_KEY_READ_STATE,
+    CONFIG_KEY_RUNTIME,
+    CONFIG_KEY_SCRATCHPAD,
+    CONFIG_KEY_SEND,
+)
+from langgraph._internal._scratchpad import PregelScratchpad
+from langgraph.errors import GraphInterrupt, ParentCommand
+from langgraph.pregel._algo import LazyAtomicCounter
+from langgraph.pregel._retry import _should_retry_on
+from langgraph.pregel.main import _coerce_context
+from langgraph.runtime import ExecutionInfo, Runtime, ServerInfo
+from langgraph.types import RetryPolicy as LangGraphRetryPolicy
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.custom_stream import ActivityStreamWriter
+from activities.node_call import NodeCall, NodeResult, pack, unpack
+
+
+@dataclass(frozen=True)
+class ResolvedNode:
+    """A node's callable as the worker runs it, with what LangGraph would apply around it."""
+
+    runnable: Runnable[Any, Any]
+    retry_policies: Sequence[LangGraphRetryPolicy] = ()
+    context_schema: Any = None
+
+
+# Finds the node a call names: (call, run config) -> the node (awaited: a factory may build it).
+NodeResolver = Callable[[NodeCall], Any]
+
+
+def _scratchpad(call: NodeCall, took_null_resume: list[bool]) -> PregelScratchpad:
+    null_resume = [unpack(call.null_resume)]
+
+    def get_null_resume(consume: bool = False) -> Any:
+        value = null_resume[0]
+        if consume and value is not None:
+            null_resume[0] = None
+            took_null_resume[0] = True
+        return value
+
+    return PregelScratchpad(
+        step=call.step,
+        stop=call.stop,
+        call_counter=LazyAtomicCounter(),
+        interrupt_counter=LazyAtomicCounter(),
+        get_null_resume=get_null_resume,
+        resume=[unpack(v) for v in call.resume],
+        subgraph_counter=LazyAtomicCounter(),
+    )
+
+
+def _server_info(configurable: dict[str, Any]) -> ServerInfo | None:
+    if not configurable.get("assistant_id") or not configurable.get("graph_id"):
+        return None
+    return ServerInfo(assistant_id=configurable["assistant_id"], graph_id=configurable["graph_id"])
+
+
+def node_config(
+    call: NodeCall,
+    node: ResolvedNode,
+    writer: Callable[[Any], None],
+    writes: list[tuple[str, Any]],
+    took_null_resume: list[bool],
+) -> RunnableConfig:
+    """The config LangGraph would give the node, rebuilt in the activity."""
+    configurable = dict(call.config.get(CONF) or {})
+    info = dict(call.execution_info or {})
+    if info:
+        info["node_attempt"] = activity.info().attempt
+    runtime = Runtime(
+        context=_coerce_context(node.context_schema, unpack(call.context)),
+        store=None,
+        stream_writer=writer,
+        heartbeat=activity.heartbeat,
+        previous=unpack(call.previous),
+        execution_info=ExecutionInfo(**info) if info else None,
+        server_info=_server_info(configurable),
+    )
+    configurable[CONFIG_KEY_RUNTIME] = runtime
+    configurable[CONFIG_KEY_SCRATCHPAD] = _scratchpad(call, took_null_resume)
+    configurable[CONFIG_KEY_SEND] = writes.extend
+    if call.state is not None:
+        state = unpack(call.state)
+        configurable[CONFIG_KEY_READ_STATE] = lambda: state
+    config: RunnableConfig = {
+        "tags": list(call.config.get("tags") or []),
+        "metadata": dict(call.config.get("metadata") or {}),
+        "configurable": configurable,
+    }
+    for key in ("run_name", "recursion_limit"):
+        if call.config.get(key) is not None:
+            config[key] = call.config[key]  # type: ignore[literal-required]
+    return config
+
+
+def _retry_decision(exc: Exception, policies: Sequence[LangGraphRetryPolicy]) -> ApplicationError | None:
+    """The error that tells Temporal what LangGraph's retry policy would do next; None without a policy."""
+    if not policies:
+        return None
+    attempt = activity.info().attempt
+    kind = type(exc).__name__
+    policy = next((p for p in policies if _should_retry_on(p, exc)), None)
+    if policy is None or attempt >= policy.max_attempts:
+        return ApplicationError(str(exc), type=kind, non_retryable=True)
+    interval = min(policy.max_interval, policy.initial_interval * policy.backoff_factor ** (attempt - 1))
+    if policy.jitter:
+        interval += random.uniform(0, 1)
+    return ApplicationError(str(exc), type=kind, next_retry_delay=timedelta(seconds=interval))
+
+
+async def run_node(call: NodeCall, node: ResolvedNode, batch_interval: timedelta) -> NodeResult:
+    """Run the node once (one activity attempt) and report what it did."""
+    configurable = call.config.get(CONF) or {}
+    writer = ActivityStreamWriter(batch_interval, configurable.get("checkpoint_ns") or "", call.config.get("tags") or [])
+    writes: list[tuple[str, Any]] = []
+    took_null_resume = [False]
+    config = node_config(call, node, writer, writes, took_null_resume)
+    # As LangGraph's task runner does: `get_config()` and `interrupt()` find the node's config here.
+    token = var_child_runnable_config.set(config)
+    try:
+        value = await node.runnable.ainvoke(unpack(call.input), config)
+        return NodeResult(value=pack(value), writes=_packed(writes), consumed_null_resume=took_null_resume[0])
+    except GraphInterrupt as exc:
+        return NodeResult(
+            interrupts=pack(tuple(exc.args[0])),
+            writes=_packed(writes),
+            consumed_null_resume=took_null_resume[0],
+        )
+    except ParentCommand as exc:
+        return NodeResult(parent_command=pack(exc.args[0]), consumed_null_resume=took_null_resume[0])
+    except Exception as exc:
+        decision = _retry_decision(exc, node.retry_policies)
+        if decision is None:
+            raise
+        raise decision from exc
+    finally:
+        var_child_runnable_config.reset(token)
+        await writer.close()
+
+
+def _packed(writes: Any) -> list[tuple[str, Any]]:
+    return [(channel, pack(value)) for channel, value in writes]

@@ -1,0 +1,242 @@
+"""The project's graphs prepared for the worker: orchestration in the workflow, nodes as activities.
+
+For each graph the worker builds a private copy of its `StateGraph` (the user's builder is never
+changed): every node becomes a `workflows/node_activity.py` stub that runs the node in an activity
+named from the graph id, the subgraph path and the node name (`agent.model`, `agent/team.worker`),
+never from the Python function, so closures, lambdas, partials, callable objects, bound methods and
+Runnables all have an identity, and two nodes never share one. A node with
+`metadata={"execute_in": "workflow"}` runs in the workflow instead; a compiled subgraph used as a
+node is orchestrated in the workflow (its own nodes are activities, registered as `<graph>/<node>`).
+Sync routers get an async wrapper (LangGraph would send them to `run_in_executor`, which a
+workflow cannot do). A node's LangGraph `RetryPolicy` is applied by its activity (node_runner.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import run_in_executor
+from langgraph._internal._runnable import RunnableCallable
+from langgraph.graph import StateGraph
+from langgraph.pregel import Pregel
+from langgraph.types import RetryPolicy as LangGraphRetryPolicy
+from temporalio import activity, workflow
+from temporalio.common import RetryPolicy
+
+from activities.factories import RunGraphs
+from activities.graphs import GraphShape, GraphSpec, graph_shape
+from activities.node_call import NodeCall, NodeResult
+from activities.node_runner import ResolvedNode, run_node
+from workflows.node_activity import CARRIED_PREGEL_KEYS, activity_node
+
+SUBGRAPH_SEPARATOR = "/"
+# Node metadata keys that are Temporal activity options rather than the node's own metadata.
+ACTIVITY_OPTION_KEYS = frozenset(
+    {"execute_in", *(p for p in inspect.signature(workflow.execute_activity).parameters if p not in ("activity", "arg", "args"))}
+)
+
+
+@dataclass(frozen=True)
+class NodeDefaults:
+    """Activity options every node gets unless its metadata overrides them."""
+
+    start_to_close: timedelta
+    heartbeat: timedelta
+    max_attempts: int
+
+    def activity_options(self, policies: Sequence[LangGraphRetryPolicy] = ()) -> dict[str, Any]:
+        if policies:
+            # The activity applies LangGraph's policy (which errors, which delay); Temporal only
+            # needs the bound on attempts.
+            retry = RetryPolicy(
+                initial_interval=timedelta(seconds=min(p.initial_interval for p in policies) or 0.001),
+                maximum_attempts=max(p.max_attempts for p in policies),
+            )
+        else:
+            retry = RetryPolicy(
+                initial_interval=timedelta(milliseconds=200),
+                maximum_interval=timedelta(seconds=10),
+                maximum_attempts=self.max_attempts,
+            )
+        return {"start_to_close_timeout": self.start_to_close, "heartbeat_timeout": self.heartbeat, "retry_policy": retry}
+
+
+def subgraph_id(graph_id: str, node: str) -> str:
+    """The registered name of the subgraph a node runs (its nodes' activities are `<graph>/<node>.<n>`)."""
+    return f"{graph_id}{SUBGRAPH_SEPARATOR}{node}"
+
+
+def activity_name(graph_id: str, path: Sequence[str]) -> str:
+    return SUBGRAPH_SEPARATOR.join([graph_id, *path[:-1]]) + "." + path[-1]
+
+
+def _retry_policies(node: Any) -> tuple[LangGraphRetryPolicy, ...]:
+    retry = getattr(node, "retry_policy", None)
+    if not retry:
+        return ()
+    if isinstance(retry, LangGraphRetryPolicy):
+        return (retry,)
+    return tuple(retry)
+
+
+def _subgraph_builder(runnable: Any) -> StateGraph[Any, Any, Any, Any] | None:
+    builder = getattr(runnable, "builder", None)
+    return builder if isinstance(runnable, Pregel) and isinstance(builder, StateGraph) else None
+
+
+def find_node(builder: StateGraph[Any, Any, Any, Any], path: Sequence[str]) -> Any:
+    """The node spec at `path` (subgraph node names, then the node's own) in `builder`."""
+    for name in path[:-1]:
+        child = _subgraph_builder(builder.nodes[name].runnable)
+        if child is None:
+            raise KeyError(f"node {name!r} is not a subgraph")
+        builder = child
+    return builder.nodes[path[-1]]
+
+
+def _native_afunc(runnable: RunnableCallable) -> Any:
+    """The runnable's own async function; None when LangGraph only wrapped the sync one."""
+    afunc = runnable.afunc
+    if isinstance(afunc, functools.partial) and afunc.func is run_in_executor:
+        return None
+    return afunc
+
+
+def _async_router(func: Callable[..., Any]) -> Callable[..., Any]:
+    async def route(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return route
+
+
+def _subgraph_runner(registry: Callable[[str], StateGraph[Any, Any, Any, Any]], child_id: str, name: str) -> RunnableCallable:
+    """A node that runs a subgraph inside the workflow; the subgraph's own nodes are activities.
+
+    Invoked with the parent task's config, LangGraph treats it as the parent's subgraph: it uses the
+    parent's checkpointer under the `<node>:<task id>` namespace and streams with that namespace.
+    """
+
+    async def run_subgraph(state: Any, config: RunnableConfig) -> Any:
+        return await registry(child_id).compile().ainvoke(state, config)
+
+    run_subgraph.__name__ = name
+    return RunnableCallable(None, run_subgraph, name=name)
+
+
+def _factory_config(call: NodeCall) -> dict[str, Any]:
+    """The run's config as the factory sees it (the node's own LangGraph keys left out)."""
+    configurable = {
+        k: v for k, v in (call.config.get("configurable") or {}).items() if k not in CARRIED_PREGEL_KEYS and not k.startswith("__")
+    }
+    return {"configurable": configurable, "metadata": dict(call.config.get("metadata") or {})}
+
+
+@dataclass
+class PreparedGraphs:
+    """What the worker registers: the workflow-side graphs by name and the node activities."""
+
+    builders: dict[str, StateGraph[Any, Any, Any, Any]] = field(default_factory=dict)
+    shapes: dict[str, GraphShape] = field(default_factory=dict)
+    activities: list[Callable[..., Any]] = field(default_factory=list)
+    run_graphs: RunGraphs = field(default_factory=RunGraphs)
+
+    def builder(self, name: str) -> StateGraph[Any, Any, Any, Any]:
+        return self.builders[name]
+
+
+def prepare_graphs(specs: dict[str, GraphSpec], defaults: NodeDefaults, batch_interval: timedelta) -> PreparedGraphs:
+    prepared = PreparedGraphs()
+    for spec in specs.values():
+        if spec.shape.builder is None:
+            raise ValueError(f"graph {spec.graph_id!r}: the Functional API is not supported yet")
+        prepared.shapes[spec.graph_id] = spec.shape
+        _prepare(prepared, spec, spec.graph_id, [], spec.shape.builder, defaults, batch_interval)
+    return prepared
+
+
+def _node_activity(
+    prepared: PreparedGraphs, spec: GraphSpec, path: list[str], node: Any, batch_interval: timedelta
+) -> Callable[..., Any]:
+    name = activity_name(spec.graph_id, path)
+    context_schema = spec.shape.context_schema
+    static = ResolvedNode(node.runnable, _retry_policies(node), context_schema)
+
+    async def resolve(call: NodeCall) -> ResolvedNode:
+        if spec.factory is None:
+            return static
+        built = await prepared.run_graphs.get(
+            spec.factory, activity.info().workflow_id, _factory_config(call), None
+        )
+        shape = graph_shape(spec.graph_id, built, spec.source)
+        if shape.builder is None:
+            raise ValueError(f"graph {spec.graph_id!r}: the factory built a Functional API graph for this run")
+        try:
+            found = find_node(shape.builder, path)
+        except KeyError:
+            raise ValueError(
+                f"graph {spec.graph_id!r}: the graph the factory built for this run has no node {'/'.join(path)!r} "
+                f"(a factory must build the same topology for every run)"
+            ) from None
+        return ResolvedNode(found.runnable, _retry_policies(found), shape.context_schema)
+
+    async def run(call: NodeCall) -> NodeResult:
+        return await run_node(call, await resolve(call), batch_interval)
+
+    run.__name__ = name.replace(".", "_").replace("/", "_")
+    return activity.defn(name=name)(run)
+
+
+def _prepare(
+    prepared: PreparedGraphs,
+    spec: GraphSpec,
+    registered_as: str,
+    prefix: list[str],
+    source: StateGraph[Any, Any, Any, Any],
+    defaults: NodeDefaults,
+    batch_interval: timedelta,
+) -> None:
+    graph = copy.copy(source)
+    graph.nodes = {}
+    for name, node in source.nodes.items():
+        path = [*prefix, name]
+        runnable = node.runnable
+        own_metadata = {k: v for k, v in (node.metadata or {}).items() if k not in ACTIVITY_OPTION_KEYS}
+        options = {k: v for k, v in (node.metadata or {}).items() if k in ACTIVITY_OPTION_KEYS}
+        child = _subgraph_builder(runnable)
+        if child is not None:
+            # A compiled subgraph as a node: orchestrated in the workflow, its nodes run as activities.
+            child_id = subgraph_id(registered_as, name)
+            _prepare(prepared, spec, child_id, path, child, defaults, batch_interval)
+            runner = _subgraph_runner(prepared.builder, child_id, name)
+            graph.nodes[name] = dataclasses.replace(node, runnable=runner, metadata=own_metadata, retry_policy=None)
+            continue
+        if options.pop("execute_in", "activity") == "workflow":
+            if isinstance(runnable, RunnableCallable):
+                runnable = copy.copy(runnable)
+                if _native_afunc(runnable) is not None:
+                    runnable.func = None  # async-only tools need afunc; sync ones cannot run in a workflow
+            graph.nodes[name] = dataclasses.replace(node, runnable=runnable, metadata=own_metadata)
+            continue
+        policies = _retry_policies(node)
+        prepared.activities.append(_node_activity(prepared, spec, path, node, batch_interval))
+        stub = activity_node(activity_name(spec.graph_id, path), spec.graph_id, path, {**defaults.activity_options(policies), **options})
+        graph.nodes[name] = dataclasses.replace(node, runnable=stub, metadata=own_metadata, retry_policy=None)
+    graph.branches = copy.copy(source.branches)
+    for start, branches in source.branches.items():
+        graph.branches[start] = {}
+        for branch_name, branch in branches.items():
+            path_fn = branch.path
+            if isinstance(path_fn, RunnableCallable) and _native_afunc(path_fn) is None and path_fn.func is not None:
+                path_fn = copy.copy(path_fn)
+                path_fn.afunc = _async_router(path_fn.func)
+                branch = branch._replace(path=path_fn) if hasattr(branch, "_replace") else dataclasses.replace(branch, path=path_fn)
+            graph.branches[start][branch_name] = branch
+    prepared.builders[registered_as] = graph
