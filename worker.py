@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.client import connect
-from activities.graphs import load_graphs
+from activities.graphs import GraphLoadError, load_graphs
 from activities.prepared import NodeDefaults, PreparedGraphs, prepare_graphs
 from activities.heartbeat import HeartbeatInterceptor
 from activities.token_stream import TokenStreamInterceptor
@@ -128,14 +129,16 @@ def graph_plugin(settings: Settings) -> GraphPlugin:
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run one worker until `stop` is set (or SIGINT/SIGTERM)."""
     stop = stop or asyncio.Event()
+    plugin = graph_plugin(settings)  # first: a graph that cannot load stops the worker before it connects
     db = await Database(settings.database_url).open()
     try:
         client = await connect(settings, db)
-        worker = build_worker(client, settings, db, graph_plugin(settings))
+        worker = build_worker(client, settings, db, plugin)
         async with worker:
             log.info("worker polling task queue %r on %s", settings.task_queue, settings.temporal_address)
             await stop.wait()
     finally:
+        await plugin.prepared.run_graphs.close_all()
         await db.close()
 
 
@@ -162,6 +165,9 @@ def _exit_after(entry: Callable[[], None]) -> None:
         entry()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
+    except GraphLoadError as exc:  # one message, naming the graph, its file and the reason
+        print(f"agent-server worker: cannot start: {exc}", file=sys.stderr, flush=True)
+        code = 1
     except BaseException:
         logging.getLogger("agent_server.worker").exception("worker failed")
         code = 1

@@ -17,13 +17,26 @@ from typing import Any
 
 from temporalio.contrib.workflow_streams import WorkflowStreamClient
 
-from workflows.streaming import CUSTOM_TOPIC, STREAM_SUBGRAPHS_TAG, namespaced_custom, stream_namespace
+from activities.wire import jsonable
+from workflows.streaming import (
+    CUSTOM_TOPIC,
+    EVENTS_TOPIC,
+    STREAM_SUBGRAPHS_TAG,
+    event_name,
+    namespaced_custom,
+    stream_namespace,
+)
 
 _MANUAL = timedelta(hours=1)
 
 
 class ActivityStreamWriter:
-    """A stream writer for one node activity; `close()` sends what is still buffered."""
+    """A stream writer for one node activity; `close()` sends what is still buffered.
+
+    `stream_part` also carries the stream parts of a graph the node invokes itself (a sub-agent in
+    a tool): LangGraph hands them to the node's `CONFIG_KEY_STREAM` with their namespace, and they go
+    to the run's `events` topic as `mode|namespace` events, as the workflow publishes its own.
+    """
 
     def __init__(self, batch_interval: timedelta, checkpoint_ns: str, tags: list[str]) -> None:
         self._interval = batch_interval.total_seconds()
@@ -38,20 +51,29 @@ class ActivityStreamWriter:
         if self._dropped:
             return
         value = namespaced_custom(self._namespace, item) if self._namespace else item
+        self._on_loop(self._publish, value)
+
+    def stream_part(self, part: tuple[tuple[str, ...], str, Any]) -> None:
+        """A part of a graph invoked inside the node: `(namespace, mode, chunk)`."""
+        namespace, mode, chunk = part
+        event = {"event": event_name(mode, tuple(namespace)), "data": jsonable(chunk)}
+        self._on_loop(self._publish, event, EVENTS_TOPIC)
+
+    def _on_loop(self, publish: Callable[..., None], *args: Any) -> None:
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is self._loop:
-            self._publish(value)
+            publish(*args)
         else:  # a sync node runs in a thread: publish from the activity's loop
-            self._loop.call_soon_threadsafe(self._publish, value)
+            self._loop.call_soon_threadsafe(publish, *args)
 
-    def _publish(self, value: Any) -> None:
+    def _publish(self, value: Any, topic: str = CUSTOM_TOPIC) -> None:
         if self._client is None:
             self._client = WorkflowStreamClient.from_within_activity(batch_interval=_MANUAL)
             self._flusher = asyncio.create_task(self._flush_every_interval())
-        self._client.topic(CUSTOM_TOPIC).publish(value)
+        self._client.topic(topic).publish(value)
 
     async def _flush_every_interval(self) -> None:
         assert self._client is not None

@@ -13,7 +13,6 @@ not at each task.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -59,8 +58,14 @@ def reachable_tasks(func: Callable[..., Any]) -> list[_TaskFunction[Any, Any]]:
 _original_funcs: dict[int, Callable[..., Any]] = {}
 
 
+def task_name(task: _TaskFunction[Any, Any]) -> str:
+    """A task's name as LangGraph gives it (`@task(name=...)`, else its function's name)."""
+    original = _original_funcs.get(id(task), task.func)
+    return getattr(original, "__name__", None) or type(original).__name__
+
+
 def task_activity_name(graph_id: str, task: _TaskFunction[Any, Any]) -> str:
-    return f"{graph_id}.{task.name}"
+    return f"{graph_id}.{task_name(task)}"
 
 
 def install_task_stub(task: _TaskFunction[Any, Any], current_graph: Callable[[], str], options: Callable[[str], dict[str, Any]]) -> None:
@@ -80,12 +85,12 @@ def install_task_stub(task: _TaskFunction[Any, Any], current_graph: Callable[[],
         config = get_config()
         graph_id = current_graph()
         name = task_activity_name(graph_id, task)
-        call = node_call(graph_id, [task.name], [list(args), kwargs], config)
-        result = await workflow.execute_activity(name, call, result_type=NodeResult, summary=task.name, **options(task.name))
+        call = node_call(graph_id, [task_name(task)], [list(args), kwargs], config)
+        result = await workflow.execute_activity(name, call, result_type=NodeResult, summary=task_name(task), **options(task_name(task)))
         return apply_result(result, config)
 
-    run_task.__name__ = getattr(original, "__name__", task.name)
-    run_task.__qualname__ = getattr(original, "__qualname__", task.name)
+    run_task.__name__ = getattr(original, "__name__", task_name(task))
+    run_task.__qualname__ = getattr(original, "__qualname__", task_name(task))
     task.func = run_task
     task._agent_server_retry = tuple(task.retry_policy or ())  # type: ignore[attr-defined]
     # Its retry policy is applied by its activity (attempts in the Temporal UI), not by LangGraph
@@ -103,26 +108,7 @@ def task_runnable(task: _TaskFunction[Any, Any]) -> RunnableCallable:
             return await original(*args, **kwargs)
         return await asyncio.to_thread(original, *args, **kwargs)
 
-    return RunnableCallable(None, call_task, name=task.name, trace=False)
-
-
-def inline_calls(loop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
-    """LangGraph's `CONFIG_KEY_CALL` for a sync entrypoint in an activity: each task runs at once,
-    in the entrypoint's thread, and its future is already resolved."""
-
-    def call(func: Callable[..., Any], arguments: tuple[Any, Any], **_options: Any) -> concurrent.futures.Future[Any]:
-        args, kwargs = arguments
-        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        try:
-            result = func(*args, **kwargs)
-            if inspect.isawaitable(result):
-                result = asyncio.run_coroutine_threadsafe(result, loop).result()  # type: ignore[arg-type]
-            future.set_result(result)
-        except BaseException as exc:  # interrupts too: the entrypoint sees them from `result()`
-            future.set_exception(exc)
-        return future
-
-    return call
+    return RunnableCallable(None, call_task, name=task_name(task), trace=False)
 
 
 def task_activity(graph_id: str, task: _TaskFunction[Any, Any], context_schema: Any, batch_interval: Any) -> Any:

@@ -12,6 +12,7 @@ graph, its file and the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import importlib.util
@@ -19,6 +20,7 @@ import json
 import os
 import sys
 import traceback
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,23 @@ class GraphShape:
     def context_schema(self) -> Any:
         source = self.builder if self.builder is not None else self.entrypoint
         return getattr(source, "context_schema", None)
+
+    def filter_context(self, context: dict[str, Any]) -> dict[str, Any]:
+        """As the official server: a run's context keeps only the keys its graph's `context_schema`
+        declares (`configurable` is mirrored into it, and a dataclass takes no unknown keys)."""
+        schema = self.context_schema
+        if schema is None or not context:
+            return context
+        if dataclasses.is_dataclass(schema):
+            known = {f.name for f in dataclasses.fields(schema)}
+        elif hasattr(schema, "model_fields"):
+            known = set(schema.model_fields)
+        else:
+            try:
+                known = set(typing.get_type_hints(schema))
+            except Exception:
+                return context
+        return {k: v for k, v in context.items() if k in known} if known else context
 
     def compile(self, **options: Any) -> Pregel[Any, Any, Any, Any]:
         """The graph as LangGraph would run it, with `options` (checkpointer, interrupts, ...)."""

@@ -81,6 +81,9 @@ class NodeCall:
     # The graph's state, for a node fed by `Send` with tool calls (a `ToolNode` reads it for
     # `InjectedState` / `ToolRuntime.state`); None for nodes that get the state as their input.
     state: dict[str, Any] | None = None
+    # With `stream_subgraphs`: the stream modes a graph invoked inside the node streams in (its parts
+    # reach the run's stream under the node's namespace); empty otherwise.
+    stream_modes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,13 @@ LangGraph would make are the activity's attempts in the Temporal UI.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
+import inspect
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,15 +29,20 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import var_child_runnable_config
 from langgraph._internal._constants import (
     CONF,
+    CONFIG_KEY_CALL,
+    CONFIG_KEY_READ,
     CONFIG_KEY_READ_STATE,
     CONFIG_KEY_RUNTIME,
     CONFIG_KEY_SCRATCHPAD,
     CONFIG_KEY_SEND,
+    CONFIG_KEY_STREAM,
 )
 from langgraph._internal._scratchpad import PregelScratchpad
 from langgraph.errors import GraphInterrupt, ParentCommand
-from langgraph.pregel._algo import LazyAtomicCounter
+from langgraph.channels.base import BaseChannel
+from langgraph.pregel._algo import LazyAtomicCounter, local_read
 from langgraph.pregel._retry import _should_retry_on
+from langgraph.pregel.protocol import StreamProtocol
 from langgraph.pregel.main import _coerce_context
 from langgraph.runtime import ExecutionInfo, Runtime, ServerInfo
 from langgraph.types import RetryPolicy as LangGraphRetryPolicy
@@ -51,6 +60,11 @@ class ResolvedNode:
     runnable: Runnable[Any, Any]
     retry_policies: Sequence[LangGraphRetryPolicy] = ()
     context_schema: Any = None
+    # A sync Functional API entrypoint: the tasks it calls run in line, in this activity.
+    inline_calls: bool = False
+    # The channels of the graph the node belongs to (empty ones, from its builder): reads of the
+    # state through the node's config (`CONFIG_KEY_READ`, as deepagents' file tools do) use them.
+    channels: Mapping[str, BaseChannel] = field(default_factory=dict)
 
 
 # Finds the node a call names: (call, run config) -> the node (awaited: a factory may build it).
@@ -84,12 +98,29 @@ def _server_info(configurable: dict[str, Any]) -> ServerInfo | None:
     return ServerInfo(assistant_id=configurable["assistant_id"], graph_id=configurable["graph_id"])
 
 
+@dataclass
+class _TaskWrites:
+    writes: list[tuple[str, Any]]
+
+
+def _state_reader(
+    node: ResolvedNode, base: dict[str, Any], scratchpad: PregelScratchpad, writes: list[tuple[str, Any]]
+) -> Callable[..., Any]:
+    """LangGraph's own state read for the node (with `fresh`, its writes so far applied through the
+    channels' reducers), over the state the node was given."""
+    channels = {
+        key: spec.from_checkpoint(base[key]) if key in base else spec.copy() for key, spec in node.channels.items()
+    }
+    return functools.partial(local_read, scratchpad, channels, {}, _TaskWrites(writes))
+
+
 def node_config(
     call: NodeCall,
     node: ResolvedNode,
-    writer: Callable[[Any], None],
+    writer: ActivityStreamWriter,
     writes: list[tuple[str, Any]],
     took_null_resume: list[bool],
+    node_input: Any = None,
 ) -> RunnableConfig:
     """The config LangGraph would give the node, rebuilt in the activity."""
     configurable = dict(call.config.get(CONF) or {})
@@ -108,18 +139,46 @@ def node_config(
     configurable[CONFIG_KEY_RUNTIME] = runtime
     configurable[CONFIG_KEY_SCRATCHPAD] = _scratchpad(call, took_null_resume)
     configurable[CONFIG_KEY_SEND] = writes.extend
-    if call.state is not None:
-        state = unpack(call.state)
+    if call.stream_modes:
+        configurable[CONFIG_KEY_STREAM] = StreamProtocol(writer.stream_part, set(call.stream_modes))  # type: ignore[arg-type]
+    if node.inline_calls:
+        configurable[CONFIG_KEY_CALL] = inline_calls(asyncio.get_running_loop())
+    state = unpack(call.state) if call.state is not None else None
+    if state is not None:
         configurable[CONFIG_KEY_READ_STATE] = lambda: state
+    base = state if isinstance(state, dict) else node_input if isinstance(node_input, dict) else None
+    if base is not None and node.channels:
+        configurable[CONFIG_KEY_READ] = _state_reader(node, base, configurable[CONFIG_KEY_SCRATCHPAD], writes)
     config: RunnableConfig = {
         "tags": list(call.config.get("tags") or []),
         "metadata": dict(call.config.get("metadata") or {}),
         "configurable": configurable,
+        # LangChain's own callbacks come from the process (the token stream's configure hook).
+        "callbacks": None,
     }
     for key in ("run_name", "recursion_limit"):
         if call.config.get(key) is not None:
             config[key] = call.config[key]  # type: ignore[literal-required]
     return config
+
+
+def inline_calls(loop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+    """LangGraph's `CONFIG_KEY_CALL` for a sync Functional API entrypoint in an activity: each task runs at once,
+    in the entrypoint's thread, and its future is already resolved."""
+
+    def call(func: Callable[..., Any], arguments: tuple[Any, Any], **_options: Any) -> concurrent.futures.Future[Any]:
+        args, kwargs = arguments
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            result = func(*args, **kwargs)
+            if inspect.isawaitable(result):
+                result = asyncio.run_coroutine_threadsafe(result, loop).result()  # type: ignore[arg-type]
+            future.set_result(result)
+        except BaseException as exc:  # interrupts too: the entrypoint sees them from `result()`
+            future.set_exception(exc)
+        return future
+
+    return call
 
 
 def _retry_decision(exc: Exception, policies: Sequence[LangGraphRetryPolicy]) -> ApplicationError | None:
@@ -143,11 +202,12 @@ async def run_node(call: NodeCall, node: ResolvedNode, batch_interval: timedelta
     writer = ActivityStreamWriter(batch_interval, configurable.get("checkpoint_ns") or "", call.config.get("tags") or [])
     writes: list[tuple[str, Any]] = []
     took_null_resume = [False]
-    config = node_config(call, node, writer, writes, took_null_resume)
+    node_input = unpack(call.input)
+    config = node_config(call, node, writer, writes, took_null_resume, node_input)
     # As LangGraph's task runner does: `get_config()` and `interrupt()` find the node's config here.
     token = var_child_runnable_config.set(config)
     try:
-        value = await node.runnable.ainvoke(unpack(call.input), config)
+        value = await node.runnable.ainvoke(node_input, config)
         return NodeResult(value=pack(value), writes=_packed(writes), consumed_null_resume=took_null_resume[0])
     except GraphInterrupt as exc:
         return NodeResult(

@@ -31,10 +31,12 @@ from langgraph.types import RetryPolicy as LangGraphRetryPolicy
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 
+from activities import functional
 from activities.factories import RunGraphs
 from activities.graphs import GraphShape, GraphSpec, graph_shape
 from activities.node_call import NodeCall, NodeResult
 from activities.node_runner import ResolvedNode, run_node
+from workflows.graph_registry import current_graph_id
 from workflows.node_activity import CARRIED_PREGEL_KEYS, activity_node
 
 SUBGRAPH_SEPARATOR = "/"
@@ -92,14 +94,19 @@ def _subgraph_builder(runnable: Any) -> StateGraph[Any, Any, Any, Any] | None:
     return builder if isinstance(runnable, Pregel) and isinstance(builder, StateGraph) else None
 
 
-def find_node(builder: StateGraph[Any, Any, Any, Any], path: Sequence[str]) -> Any:
-    """The node spec at `path` (subgraph node names, then the node's own) in `builder`."""
+def find_node(builder: StateGraph[Any, Any, Any, Any], path: Sequence[str]) -> tuple[StateGraph[Any, Any, Any, Any], Any]:
+    """The (sub)graph builder holding the node at `path` (subgraph node names, then the node's own),
+    and the node's spec."""
     for name in path[:-1]:
         child = _subgraph_builder(builder.nodes[name].runnable)
         if child is None:
             raise KeyError(f"node {name!r} is not a subgraph")
         builder = child
-    return builder.nodes[path[-1]]
+    return builder, builder.nodes[path[-1]]
+
+
+def resolved(builder: StateGraph[Any, Any, Any, Any], node: Any, context_schema: Any) -> ResolvedNode:
+    return ResolvedNode(node.runnable, _retry_policies(node), context_schema, channels=dict(builder.channels))
 
 
 def _native_afunc(runnable: RunnableCallable) -> Any:
@@ -144,6 +151,8 @@ class PreparedGraphs:
     """What the worker registers: the workflow-side graphs by name and the node activities."""
 
     builders: dict[str, StateGraph[Any, Any, Any, Any]] = field(default_factory=dict)
+    # Functional API graphs as the workflow runs them (their tasks' functions swapped for stubs).
+    entrypoints: dict[str, Pregel[Any, Any, Any, Any]] = field(default_factory=dict)
     shapes: dict[str, GraphShape] = field(default_factory=dict)
     activities: list[Callable[..., Any]] = field(default_factory=list)
     run_graphs: RunGraphs = field(default_factory=RunGraphs)
@@ -151,15 +160,52 @@ class PreparedGraphs:
     def builder(self, name: str) -> StateGraph[Any, Any, Any, Any]:
         return self.builders[name]
 
+    def workflow_shape(self, graph_id: str) -> GraphShape:
+        """The graph `graph_id` as a run's workflow compiles it."""
+        shape = self.shapes[graph_id]
+        if shape.entrypoint is not None:
+            return dataclasses.replace(shape, entrypoint=self.entrypoints[graph_id])
+        return dataclasses.replace(shape, builder=self.builders[graph_id])
+
 
 def prepare_graphs(specs: dict[str, GraphSpec], defaults: NodeDefaults, batch_interval: timedelta) -> PreparedGraphs:
     prepared = PreparedGraphs()
     for spec in specs.values():
-        if spec.shape.builder is None:
-            raise ValueError(f"graph {spec.graph_id!r}: the Functional API is not supported yet")
         prepared.shapes[spec.graph_id] = spec.shape
-        _prepare(prepared, spec, spec.graph_id, [], spec.shape.builder, defaults, batch_interval)
+        if spec.shape.entrypoint is not None:
+            _prepare_entrypoint(prepared, spec, defaults, batch_interval)
+        else:
+            assert spec.shape.builder is not None
+            _prepare(prepared, spec, spec.graph_id, [], spec.shape.builder, defaults, batch_interval)
     return prepared
+
+
+def _prepare_entrypoint(prepared: PreparedGraphs, spec: GraphSpec, defaults: NodeDefaults, batch_interval: timedelta) -> None:
+    entrypoint = spec.shape.entrypoint
+    assert entrypoint is not None
+    if spec.factory is not None:
+        raise ValueError(f"graph {spec.graph_id!r}: factories that build Functional API graphs are not supported")
+    name, node, func = functional.entrypoint_function(entrypoint)
+    if functional.is_async_entrypoint(func):
+        # The entrypoint orchestrates in the workflow; each task it calls is an activity.
+        for task in functional.reachable_tasks(func):
+            functional.install_task_stub(task, current_graph_id.get, lambda _name, t=task: defaults.activity_options(t._agent_server_retry))
+            prepared.activities.append(functional.task_activity(spec.graph_id, task, spec.shape.context_schema, batch_interval))
+        prepared.entrypoints[spec.graph_id] = entrypoint.copy(update={"retry_policy": ()})
+        return
+    # A sync entrypoint runs whole in one activity; its tasks run in line there.
+    path = [name]
+    resolved = ResolvedNode(node.bound, tuple(entrypoint.retry_policy or ()), spec.shape.context_schema, inline_calls=True)
+
+    async def run(call: NodeCall) -> NodeResult:
+        return await run_node(call, resolved, batch_interval)
+
+    run.__name__ = activity_name(spec.graph_id, path).replace(".", "_")
+    prepared.activities.append(activity.defn(name=activity_name(spec.graph_id, path))(run))
+    stub = activity_node(activity_name(spec.graph_id, path), spec.graph_id, path, defaults.activity_options(resolved.retry_policies))
+    prepared.entrypoints[spec.graph_id] = entrypoint.copy(
+        update={"nodes": {name: node.copy(update={"bound": stub})}, "retry_policy": ()}
+    )
 
 
 def _node_activity(
@@ -167,7 +213,8 @@ def _node_activity(
 ) -> Callable[..., Any]:
     name = activity_name(spec.graph_id, path)
     context_schema = spec.shape.context_schema
-    static = ResolvedNode(node.runnable, _retry_policies(node), context_schema)
+    assert spec.shape.builder is not None
+    static = resolved(*find_node(spec.shape.builder, path), context_schema)
 
     async def resolve(call: NodeCall) -> ResolvedNode:
         if spec.factory is None:
@@ -179,13 +226,13 @@ def _node_activity(
         if shape.builder is None:
             raise ValueError(f"graph {spec.graph_id!r}: the factory built a Functional API graph for this run")
         try:
-            found = find_node(shape.builder, path)
+            builder, found = find_node(shape.builder, path)
         except KeyError:
             raise ValueError(
                 f"graph {spec.graph_id!r}: the graph the factory built for this run has no node {'/'.join(path)!r} "
                 f"(a factory must build the same topology for every run)"
             ) from None
-        return ResolvedNode(found.runnable, _retry_policies(found), shape.context_schema)
+        return resolved(builder, found, shape.context_schema)
 
     async def run(call: NodeCall) -> NodeResult:
         return await run_node(call, await resolve(call), batch_interval)

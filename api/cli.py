@@ -90,11 +90,22 @@ def _stop(procs: Sequence[subprocess.Popen[bytes]]) -> None:
             proc.kill()
 
 
+def check_graphs(config: Path) -> None:
+    """Stop before anything starts, with one message, when a graph of the project cannot load."""
+    from activities.graphs import GraphLoadError, load_graphs
+
+    try:
+        load_graphs(config)
+    except GraphLoadError as exc:
+        raise SystemExit(f"agent-server: cannot start: {exc}") from None
+
+
 def run_dev(args: argparse.Namespace) -> int:
     """Start Temporal (unless --temporal-address), one worker and the API; stop all on Ctrl-C/SIGTERM."""
     data_dir = Path(args.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     config = Path(args.config).resolve() if args.config else Settings().langgraph_config
+    check_graphs(config)
     env = {
         **os.environ,
         "LANGGRAPH_CONFIG": str(config),
@@ -164,6 +175,7 @@ def run_api(args: argparse.Namespace) -> int:
     from api.app import create_app
 
     settings = Settings()
+    check_graphs(settings.langgraph_config)
     code = 0
     try:
         uvicorn.run(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio.client import Client
 
-from activities.graphs import GraphSpec
+from activities.factories import READ_STATE
+from activities.graphs import GraphSpec, graph_shape
 from activities.settings import Settings
 from activities.storage import Database
 
@@ -21,10 +24,22 @@ class AppContext:
     # Graphs compiled against the real checkpointer, for reading state at rest.
     _readers: dict[str, Any] = field(default_factory=dict)
 
-    def state_reader(self, graph_id: str) -> Any:
-        """The graph compiled with the store's checkpointer (never run here; only read)."""
-        reader = self._readers.get(graph_id)
-        if reader is None:
-            reader = self.graphs[graph_id].builder.compile(checkpointer=self.db.checkpointer)
-            self._readers[graph_id] = reader
-        return reader
+    @contextlib.asynccontextmanager
+    async def graph(
+        self, graph_id: str, access_context: str = READ_STATE, config: dict[str, Any] | None = None
+    ) -> AsyncIterator[Any]:
+        """The graph compiled with the store's checkpointer, to read or update state (never run here).
+
+        A factory is called for each use with `access_context` (`threads.read`, `threads.update`,
+        `assistants.read`), as the official server does; what it opens is closed afterwards.
+        """
+        spec = self.graphs[graph_id]
+        if spec.factory is None:
+            reader = self._readers.get(graph_id)
+            if reader is None:
+                reader = spec.shape.compile(checkpointer=self.db.checkpointer)
+                self._readers[graph_id] = reader
+            yield reader
+            return
+        async with spec.factory.build(config or {"configurable": {}}, access_context) as built:
+            yield graph_shape(graph_id, built, spec.source).compile(checkpointer=self.db.checkpointer)

@@ -193,7 +193,13 @@ def _wait_for(url: str, procs: list[subprocess.Popen[bytes]], logs: Path) -> Non
 
 
 def start_stack(
-    environment: WorkflowEnvironment | None, tmp: Path, database_uri: str | None = None, *, address: str | None = None
+    environment: WorkflowEnvironment | None,
+    tmp: Path,
+    database_uri: str | None = None,
+    *,
+    address: str | None = None,
+    langgraph_config: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Stack:
     """API + worker subprocesses on their own task queue and database (on `address` if given)."""
     data_dir = tmp / "data"
@@ -201,7 +207,7 @@ def start_stack(
     port = free_port()
     env = {
         **os.environ,
-        "LANGGRAPH_CONFIG": str(TEST_GRAPHS),
+        "LANGGRAPH_CONFIG": str(langgraph_config or TEST_GRAPHS),
         "DATA_DIR": str(data_dir),
         "DATABASE_URI": database_uri or "",
         "TEMPORAL_ADDRESS": address or temporal_address(environment),  # type: ignore[arg-type]
@@ -212,6 +218,7 @@ def start_stack(
         "THREAD_IDLE_SECS": "2",
         "THREAD_TTL_SWEEP_SECS": "0.5",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     stack = Stack(
         url=f"http://127.0.0.1:{port}",

@@ -7,6 +7,7 @@ A worker interceptor records, for each workflow run it executes, the worker's `P
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from temporalio import workflow
@@ -19,6 +20,10 @@ from temporalio.worker import (
 )
 
 _by_run: dict[str, Any] = {}
+# The graph the current run executes (a Functional API task, shared by graphs, asks it).
+current_graph_id: ContextVar[str] = ContextVar("agent_server_graph_id")
+# With `stream_subgraphs`, the `astream` modes of the run: a graph invoked inside a node streams them.
+subgraph_stream_modes: ContextVar[frozenset[str]] = ContextVar("agent_server_subgraph_modes", default=frozenset())
 
 
 def prepared_graphs() -> Any:

@@ -22,8 +22,7 @@ with workflow.unsafe.imports_passed_through():
         CONFIG_KEY_CHECKPOINT_ID,
         CONFIG_KEY_CHECKPOINT_MAP,
         CONFIG_KEY_CHECKPOINT_NS,
-        CONFIG_KEY_DURABILITY,
-        CONFIG_KEY_READ,
+            CONFIG_KEY_READ,
         CONFIG_KEY_READ_STATE,
         CONFIG_KEY_RESUMING,
         CONFIG_KEY_RUNTIME,
@@ -35,16 +34,17 @@ with workflow.unsafe.imports_passed_through():
     from langgraph.errors import GraphInterrupt, ParentCommand
 
     from activities.node_call import NodeCall, NodeResult, _is_plain, pack, unpack
+    from workflows.graph_registry import subgraph_stream_modes
 
 # The `configurable` keys of LangGraph's own that a node may read (its namespace, its checkpoint,
-# its task id); the other `__pregel_*` keys hold live objects of the workflow's loop.
+# its task id); the other `__pregel_*` keys hold live objects of the workflow's loop. Durability is
+# left out: a graph the node invokes itself has no checkpointer in the activity to be durable with.
 CARRIED_PREGEL_KEYS = (
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_CHECKPOINT_ID,
     CONFIG_KEY_CHECKPOINT_MAP,
     CONFIG_KEY_TASK_ID,
     CONFIG_KEY_RESUMING,
-    CONFIG_KEY_DURABILITY,
 )
 
 
@@ -101,6 +101,7 @@ def node_call(graph_id: str, path: Sequence[str], value: Any, config: RunnableCo
         previous=pack(getattr(runtime, "previous", None)),
         execution_info=dataclasses.asdict(info) if info is not None else None,
         state=pack(_state_for_tool_calls(configurable)) if _is_tool_call_list(value) else None,
+        stream_modes=sorted(subgraph_stream_modes.get()),
     )
 
 

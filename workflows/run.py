@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.wire import interrupt_to_wire, jsonable, snapshot_to_wire
     from workflows.checkpointer import WorkflowCheckpointer
     from workflows.determinism import IdSource, deterministic_ids
-    from workflows.graph_registry import prepared_graphs
+    from workflows.graph_registry import current_graph_id, prepared_graphs, subgraph_stream_modes
     from workflows.streaming import (
         EVENTS_TOPIC,
         MessageEvents,
@@ -134,8 +133,8 @@ class RunWorkflow:
             self._saver.seed(stored)
             ids.observe(stored.checkpoint_id)
 
-        prepared = prepared_graphs()
-        shape = dataclasses.replace(prepared.shapes[run.graph_id], builder=prepared.builder(run.graph_id))
+        self._shape = shape = prepared_graphs().workflow_shape(run.graph_id)
+        current_graph_id.set(run.graph_id)
         self._app = shape.compile(
             checkpointer=self._saver,
             interrupt_before=run.interrupt_before,
@@ -194,6 +193,9 @@ class RunWorkflow:
         subgraphs = bool(run.kwargs.get("subgraphs"))
         if subgraphs or "events" in requested:
             _allow_callbacks_to_stream()
+        if subgraphs:
+            # Graphs that nodes invoke themselves (sub-agents) stream these modes from their activity.
+            subgraph_stream_modes.set(frozenset(m for m in astream_modes(requested) if wire_mode(m, requested)))
         tokens = wants_tokens(requested)
         messages = MessageEvents(tuples="messages-tuple" in requested, partials="messages" in requested)
         output = None
@@ -216,7 +218,7 @@ class RunWorkflow:
         options: dict[str, Any] = {
             # As the official server: `{}` when the run gives none, so a typed `context_schema` gets
             # its defaults (LangGraph coerces the dict to the schema).
-            "context": run.context or {},
+            "context": self._shape.filter_context(run.context or {}),
             "durability": "sync",
             "stream_mode": astream_modes(requested),
             "subgraphs": subgraphs,

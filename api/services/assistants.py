@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
+from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
 from pydantic import TypeAdapter
 
+from activities.factories import READ_ASSISTANT
 from activities.storage import AssistantRow
 from activities.storage import queries
 from api.context import AppContext
@@ -204,9 +207,13 @@ async def set_latest(ctx: AppContext, assistant_id: str, version: int | None) ->
 # --- the graph behind an assistant ------------------------------------------------------------
 
 
-async def _graph(ctx: AppContext, assistant_id: str) -> tuple[AssistantRow, Any]:
+@contextlib.asynccontextmanager
+async def _graph(ctx: AppContext, assistant_id: str) -> AsyncIterator[tuple[AssistantRow, Any]]:
+    """The assistant and its graph, built for introspection (`assistants.read`) when it is a factory."""
     row = await resolve_assistant(ctx, assistant_id)
-    return row, ctx.state_reader(row.graph_id)
+    config = {"configurable": {**((row.config or {}).get("configurable") or {}), "assistant_id": row.assistant_id}}
+    async with ctx.graph(row.graph_id, READ_ASSISTANT, config) as graph:
+        yield row, graph
 
 
 def parse_xray(value: str | None) -> bool | int:
@@ -225,8 +232,8 @@ def parse_xray(value: str | None) -> bool | int:
 
 
 async def get_graph(ctx: AppContext, assistant_id: str, xray: bool | int) -> dict[str, Any]:
-    _row, graph = await _graph(ctx, assistant_id)
-    drawable = await graph.aget_graph(xray=xray)
+    async with _graph(ctx, assistant_id) as (_row, graph):
+        drawable = await graph.aget_graph(xray=xray)
     return drawable.to_json()  # type: ignore[no-any-return]
 
 
@@ -254,13 +261,13 @@ def _schemas(graph: Any, builder: Any) -> dict[str, Any]:
 
 
 async def get_schemas(ctx: AppContext, assistant_id: str) -> dict[str, Any]:
-    row, graph = await _graph(ctx, assistant_id)
-    return {"graph_id": row.graph_id, **_schemas(graph, ctx.graphs[row.graph_id].builder)}
+    async with _graph(ctx, assistant_id) as (row, graph):
+        return {"graph_id": row.graph_id, **_schemas(graph, getattr(graph, "builder", None))}
 
 
 async def get_subgraphs(ctx: AppContext, assistant_id: str, namespace: str | None, recurse: bool) -> dict[str, Any]:
-    _row, graph = await _graph(ctx, assistant_id)
     found: dict[str, Any] = {}
-    async for ns, subgraph in graph.aget_subgraphs(namespace=namespace, recurse=recurse):
-        found[ns] = _schemas(subgraph, getattr(subgraph, "builder", None))
+    async with _graph(ctx, assistant_id) as (_row, graph):
+        async for ns, subgraph in graph.aget_subgraphs(namespace=namespace, recurse=recurse):
+            found[ns] = _schemas(subgraph, getattr(subgraph, "builder", None))
     return found

@@ -72,11 +72,11 @@ def _static_interrupts(
         return requested
     if isinstance(requested, str):
         raise InvalidRequest(f"{field} must be \"*\" (every node) or a list of node names, got {requested!r}")
-    unknown = [name for name in requested if name not in spec.builder.nodes]
+    unknown = [name for name in requested if name not in spec.node_names]
     if unknown:
         raise InvalidRequest(
             f"{field} names nodes that graph {spec.graph_id!r} does not have: {unknown} "
-            f"(its nodes: {sorted(spec.builder.nodes)})"
+            f"(its nodes: {sorted(spec.node_names)})"
         )
     return list(requested)
 

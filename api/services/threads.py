@@ -17,6 +17,7 @@ from activities.storage.checkpoints import copy_thread as copy_checkpoints
 from activities.storage.checkpoints import keep_latest_checkpoint, storage_of_thread
 from activities.storage.removal import delete_thread_data
 from activities.storage.tables import ThreadStateUpdateRow, utcnow
+from activities.factories import READ_STATE, UPDATE_STATE
 from activities.wire import empty_state, interrupt_to_wire, jsonable, snapshot_to_wire
 from api.context import AppContext
 from api.errors import Conflict, InvalidRequest, NotFound
@@ -85,12 +86,12 @@ async def create_thread(ctx: AppContext, request: ThreadCreate) -> dict[str, Any
 
 
 async def _apply_supersteps(ctx: AppContext, thread_id: str, graph_id: str, supersteps: list[Superstep]) -> None:
-    graph = ctx.state_reader(graph_id)
     steps = [
         [StateUpdate(Command(**u.command) if u.command else u.values, u.as_node) for u in step.updates]
         for step in supersteps
     ]
-    await graph.abulk_update_state(_config(thread_id), steps)
+    async with ctx.graph(graph_id, UPDATE_STATE, _config(thread_id)) as graph:
+        await graph.abulk_update_state(_config(thread_id), steps)
     await _record_state(ctx, thread_id, graph_id, announce=True)
 
 
@@ -308,8 +309,8 @@ async def get_thread_state(
         if at_checkpoint:
             raise NotFound(f"Checkpoint {at_checkpoint} not found on thread {thread_id}")
         return empty_state()
-    reader = ctx.state_reader(graph_id)
-    snapshot = await reader.aget_state(_config(thread_id, checkpoint, checkpoint_id), subgraphs=subgraphs)
+    async with ctx.graph(graph_id, READ_STATE, _config(thread_id)) as reader:
+        snapshot = await reader.aget_state(_config(thread_id, checkpoint, checkpoint_id), subgraphs=subgraphs)
     if snapshot.created_at is None:
         if at_checkpoint:
             raise NotFound(f"Checkpoint {at_checkpoint} not found on thread {thread_id}")
@@ -325,15 +326,15 @@ async def get_thread_history(ctx: AppContext, thread_id: str, search: ThreadStat
     before = search.before
     if isinstance(before, str):
         before = CheckpointConfig(checkpoint_id=before)
-    reader = ctx.state_reader(graph_id)
     history = []
-    async for snapshot in reader.aget_state_history(
-        _config(thread_id, search.checkpoint),
-        filter=search.metadata or None,
-        before=_config(thread_id, before) if before is not None and before.checkpoint_id else None,
-        limit=search.limit,
-    ):
-        history.append(snapshot_to_wire(snapshot))
+    async with ctx.graph(graph_id, READ_STATE, _config(thread_id)) as reader:
+        async for snapshot in reader.aget_state_history(
+            _config(thread_id, search.checkpoint),
+            filter=search.metadata or None,
+            before=_config(thread_id, before) if before is not None and before.checkpoint_id else None,
+            limit=search.limit,
+        ):
+            history.append(snapshot_to_wire(snapshot))
     return history
 
 
@@ -348,11 +349,11 @@ async def update_thread_state(ctx: AppContext, thread_id: str, update: ThreadSta
             f"Thread {thread_id} has no graph yet: run it first, or create it with metadata.graph_id "
             f"(one of {', '.join(sorted(ctx.graphs))})"
         )
-    reader = ctx.state_reader(graph_id)
     try:
-        config = await reader.aupdate_state(
-            _config(thread_id, update.checkpoint, update.checkpoint_id), update.values, as_node=update.as_node
-        )
+        async with ctx.graph(graph_id, UPDATE_STATE, _config(thread_id)) as reader:
+            config = await reader.aupdate_state(
+                _config(thread_id, update.checkpoint, update.checkpoint_id), update.values, as_node=update.as_node
+            )
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidRequest(f"State update rejected by graph '{graph_id}': {exc}") from None
     await _record_state(ctx, thread_id, graph_id, announce=True)
@@ -379,7 +380,8 @@ async def record_state_if_known(ctx: AppContext, thread_id: str) -> None:
 async def _record_state(ctx: AppContext, thread_id: str, graph_id: str, *, announce: bool = False) -> None:
     """Bring the thread row (values, interrupts, status) in line with its latest checkpoint; with
     `announce`, also record the new state for thread streams (`state_update`), in the same transaction."""
-    snapshot = await ctx.state_reader(graph_id).aget_state(_config(thread_id))
+    async with ctx.graph(graph_id, READ_STATE, _config(thread_id)) as reader:
+        snapshot = await reader.aget_state(_config(thread_id))
     interrupts = {t.id: [interrupt_to_wire(i) for i in t.interrupts] for t in snapshot.tasks if t.interrupts}
     async with ctx.db.session() as session:
         row = await queries.get_thread(session, thread_id)
