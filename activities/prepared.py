@@ -208,9 +208,7 @@ def _prepare_entrypoint(prepared: PreparedGraphs, spec: GraphSpec, defaults: Nod
     )
 
 
-def _node_activity(
-    prepared: PreparedGraphs, spec: GraphSpec, path: list[str], node: Any, batch_interval: timedelta
-) -> Callable[..., Any]:
+def _node_activity(prepared: PreparedGraphs, spec: GraphSpec, path: list[str], batch_interval: timedelta) -> Callable[..., Any]:
     name = activity_name(spec.graph_id, path)
     context_schema = spec.shape.context_schema
     assert spec.shape.builder is not None
@@ -273,7 +271,7 @@ def _prepare(
             graph.nodes[name] = dataclasses.replace(node, runnable=runnable, metadata=own_metadata)
             continue
         policies = _retry_policies(node)
-        prepared.activities.append(_node_activity(prepared, spec, path, node, batch_interval))
+        prepared.activities.append(_node_activity(prepared, spec, path, batch_interval))
         stub = activity_node(activity_name(spec.graph_id, path), spec.graph_id, path, {**defaults.activity_options(policies), **options})
         graph.nodes[name] = dataclasses.replace(node, runnable=stub, metadata=own_metadata, retry_policy=None)
     graph.branches = copy.copy(source.branches)
