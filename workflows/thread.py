@@ -20,7 +20,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from temporalio.contrib.workflow_streams import WorkflowStream
 
     from activities.messages import RollBackRun
     from activities.persistence import PersistenceActivities
@@ -65,9 +64,6 @@ class ThreadWorkflow:
 
     @workflow.init
     def __init__(self, input: ThreadInput) -> None:
-        # Unused, but the LangGraph plugin (configured with a streaming topic) requires every
-        # workflow on the worker to host a stream.
-        self._stream = WorkflowStream()
         self._input = input
         self._queue: deque[_Ticket] = deque()
         self._active: _Ticket | None = None
