@@ -105,7 +105,7 @@ def graph_shape(graph_id: str, obj: Any, source: str) -> GraphShape:
                 interrupt_before=_names(getattr(obj, "interrupt_before_nodes", None)),
                 interrupt_after=_names(getattr(obj, "interrupt_after_nodes", None)),
             )
-        return GraphShape(entrypoint=obj, config=compiled_config)
+        return GraphShape(entrypoint=obj, config=compiled_config, name=obj.name if obj.name and obj.name != "LangGraph" else None)
     raise GraphLoadError(
         f"graph {graph_id!r} ({source}): expected a StateGraph, a compiled graph, a Functional API "
         f"entrypoint or a factory returning one; got {type(obj).__name__}"
@@ -145,6 +145,12 @@ class GraphSpec:
     @property
     def assistant_id(self) -> str:
         return default_assistant_id(self.graph_id)
+
+    @property
+    def assistant_name(self) -> str:
+        """The default assistant's name, as the official server gives it: the compiled graph's own
+        name when it has one, else the graph id (a factory's graph is not asked)."""
+        return (self.shape.name if self.factory is None else None) or self.graph_id
 
 
 def _load_env(config_dir: Path, env: Any) -> None:

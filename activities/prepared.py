@@ -34,7 +34,7 @@ from temporalio.common import RetryPolicy
 from activities import functional
 from activities.factories import RunGraphs
 from activities.graphs import GraphShape, GraphSpec, graph_shape
-from activities.node_call import NodeCall, NodeResult
+from activities.node_call import NodeCall, NodeResult, unpack
 from activities.node_runner import ResolvedNode, run_node
 from workflows.graph_registry import current_graph_id
 from workflows.node_activity import CARRIED_PREGEL_KEYS, activity_node
@@ -217,8 +217,9 @@ def _node_activity(prepared: PreparedGraphs, spec: GraphSpec, path: list[str], b
     async def resolve(call: NodeCall) -> ResolvedNode:
         if spec.factory is None:
             return static
+        # The run's context (already an instance of the context schema) for `ServerRuntime.context`.
         built = await prepared.run_graphs.get(
-            spec.factory, activity.info().workflow_id, _factory_config(call), None
+            spec.factory, activity.info().workflow_id, _factory_config(call), unpack(call.context)
         )
         shape = graph_shape(spec.graph_id, built, spec.source)
         if shape.builder is None:

@@ -203,13 +203,15 @@ class RunWorkflow:
             namespace, mode, chunk = part if subgraphs else ((), *part)
             if mode == "values" and not namespace:
                 output = chunk
-            wire = wire_mode(mode, requested)
-            if wire is not None:
-                self._events.publish({"event": event_name(wire, tuple(namespace)), "data": jsonable(chunk)})
+            # A node's returned messages (tool results) come before its `updates` part, as on the
+            # official server, whose message handler sees them when the node writes them.
             if mode == "updates" and tokens:
                 for message, metadata in messages_from_update(chunk):
                     for event in messages.complete(message, metadata):
                         self._events.publish(event)
+            wire = wire_mode(mode, requested)
+            if wire is not None:
+                self._events.publish({"event": event_name(wire, tuple(namespace)), "data": jsonable(chunk)})
         return output
 
     async def _parts(self, run: RunInput, requested: list[str], subgraphs: bool) -> Any:

@@ -57,10 +57,21 @@ def _version_of(row: AssistantRow) -> AssistantVersionRow:
     )
 
 
-async def upsert_default_assistant(session: AsyncSession, assistant_id: str, graph_id: str) -> None:
-    """Make sure the graph's default assistant exists (idempotent)."""
+async def upsert_default_assistant(
+    session: AsyncSession, assistant_id: str, graph_id: str, name: str | None = None, description: str | None = None
+) -> None:
+    """Make sure the graph's default assistant exists (idempotent), named and described as the
+    project says now (the compiled graph's name, langgraph.json's `description`)."""
+    name = name or graph_id
     existing = await session.get(AssistantRow, assistant_id)
     if existing is not None:
+        if existing.name != name or existing.description != description:
+            existing.name, existing.description = name, description
+            session.add(existing)
+            version = await session.get(AssistantVersionRow, (assistant_id, existing.version))
+            if version is not None:
+                version.name, version.description = name, description
+                session.add(version)
         if await session.get(AssistantVersionRow, (assistant_id, existing.version)) is None:
             session.add(_version_of(existing))  # created before versions were recorded
         return
@@ -70,7 +81,8 @@ async def upsert_default_assistant(session: AsyncSession, assistant_id: str, gra
             AssistantRow(
                 assistant_id=assistant_id,
                 graph_id=graph_id,
-                name=graph_id,
+                name=name,
+                description=description,
                 config={},
                 context={},
                 meta={"created_by": "system"},

@@ -40,7 +40,9 @@ async def register_default_assistants(ctx: AppContext) -> None:
     """One system assistant per graph of `langgraph.json` (idempotent at every start)."""
     async with ctx.db.session() as session:
         for spec in ctx.graphs.values():
-            await queries.upsert_default_assistant(session, spec.assistant_id, spec.graph_id)
+            await queries.upsert_default_assistant(
+                session, spec.assistant_id, spec.graph_id, spec.assistant_name, spec.description
+            )
 
 
 def _is_uuid(value: str) -> bool:
