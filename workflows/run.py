@@ -10,6 +10,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
+    from langgraph._internal._constants import INTERRUPT
     from langgraph.types import Command
 
     from activities.messages import FinishRun, StartRun
@@ -202,7 +203,7 @@ class RunWorkflow:
         async for part in self._parts(run, requested, subgraphs):
             namespace, mode, chunk = part if subgraphs else ((), *part)
             if mode == "values" and not namespace:
-                output = chunk
+                output = self._output_of(chunk)
             # A node's returned messages (tool results) come before its `updates` part, as on the
             # official server, whose message handler sees them when the node writes them.
             if mode == "updates" and tokens:
@@ -233,6 +234,15 @@ class RunWorkflow:
             self._events.publish({"event": "events", "data": jsonable(event)})
             if event.get("event") == "on_chain_stream" and not event.get("parent_ids"):
                 yield event["data"]["chunk"]
+
+    def _output_of(self, values: Any) -> Any:
+        """A `values` part as `invoke` returns it: only the graph's output channels (a streamed part
+        carries every stream channel, private ones such as create_agent's middleware state too);
+        the interrupts LangGraph adds to it stay."""
+        keys = self._app.output_channels
+        if isinstance(keys, list) and isinstance(values, dict):
+            return {k: v for k, v in values.items() if k in keys or k == INTERRUPT}
+        return values
 
     def _latest_config(self) -> dict[str, Any]:
         """The run's config pointing at the newest checkpoint (a fork's config names its starting one)."""

@@ -358,14 +358,14 @@ async def update_thread_state(ctx: AppContext, thread_id: str, update: ThreadSta
         raise InvalidRequest(f"State update rejected by graph '{graph_id}': {exc}") from None
     await _record_state(ctx, thread_id, graph_id, announce=True)
     conf = config["configurable"]
-    return {
-        "checkpoint": {
-            "thread_id": thread_id,
-            "checkpoint_ns": conf.get("checkpoint_ns", ""),
-            "checkpoint_id": conf.get("checkpoint_id"),
-            "checkpoint_map": conf.get("checkpoint_map"),
-        }
+    checkpoint = {
+        "thread_id": thread_id,
+        "checkpoint_ns": conf.get("checkpoint_ns", ""),
+        "checkpoint_id": conf.get("checkpoint_id"),
+        "checkpoint_map": conf.get("checkpoint_map"),
     }
+    # `configurable` and `checkpoint_id` are the deprecated forms the official server still sends.
+    return {"checkpoint": checkpoint, "configurable": checkpoint, "checkpoint_id": checkpoint["checkpoint_id"]}
 
 
 async def record_state_if_known(ctx: AppContext, thread_id: str) -> None:
