@@ -124,6 +124,15 @@ async def test_a_retry_policy_retries_what_it_names_as_temporal_attempts(shapes_
     assert fatal.read_text() == "1"  # the policy retries `Flaky` only: no second attempt
 
 
+async def test_the_compiled_graphs_own_name_and_recursion_limit(shapes_stack: Stack) -> None:
+    client = get_client(url=shapes_stack.url)
+    [assistant] = await client.assistants.search(graph_id="limited")
+    assert assistant["name"] == "counter"
+    with pytest.raises(Exception, match="GraphRecursionError: Recursion limit of 3"):  # `.with_config(recursion_limit=3)`
+        await client.runs.wait(None, "limited", input={"n": 0})
+    assert (await client.runs.wait(None, "limited", input={"n": 0}, config={"recursion_limit": 10})) == {"n": 5}
+
+
 async def test_a_graph_named_as_a_module(shapes_stack: Stack) -> None:
     client = get_client(url=shapes_stack.url)
     assert (await client.runs.wait(None, "by_module", input={"text": "world"}))["text"] == "hello world"

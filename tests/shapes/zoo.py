@@ -177,3 +177,24 @@ _flaky = StateGraph(Flaky2)
 _flaky.add_node("flaky", flaky_node, retry_policy=RetryPolicy(max_attempts=3, initial_interval=0.05, jitter=False, retry_on=Flaky))
 _flaky.add_edge(START, "flaky")
 flaky = _flaky.compile()
+
+
+class Loop(TypedDict, total=False):
+    n: int
+
+
+async def step(state: Loop) -> Loop:
+    return {"n": state.get("n", 0) + 1}
+
+
+def again(state: Loop) -> str:
+    return "step" if state["n"] < 5 else END
+
+
+_loop = StateGraph(Loop)
+_loop.add_node("step", step)
+_loop.add_edge(START, "step")
+_loop.add_conditional_edges("step", again, ["step", END])
+# The compiled graph's own options: its name (the default assistant's name) and a recursion limit
+# that a five-step loop exceeds unless the run asks for more.
+limited = _loop.compile(name="counter").with_config(recursion_limit=3)
