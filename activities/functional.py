@@ -40,14 +40,21 @@ def is_async_entrypoint(func: Callable[..., Any]) -> bool:
 
 
 def reachable_tasks(func: Callable[..., Any]) -> list[_TaskFunction[Any, Any]]:
-    """The `@task`s an entrypoint can call: in its module's globals and its closure."""
+    """The `@task`s an entrypoint can call: in its closure, its module's globals, the modules it
+    imports and the globals of the functions it refers to (one level: helpers that call tasks)."""
     found: dict[int, _TaskFunction[Any, Any]] = {}
-    values = list(getattr(func, "__globals__", {}).values())
+    globals_ = getattr(func, "__globals__", {})
+    values = list(globals_.values())
     for cell in getattr(func, "__closure__", None) or ():
         try:
             values.append(cell.cell_contents)
         except ValueError:
             continue
+    for value in list(values):
+        if inspect.ismodule(value) and not value.__name__.startswith(("langgraph", "langchain", "typing", "asyncio")):
+            values.extend(vars(value).values())
+        elif inspect.isfunction(value) and value.__globals__ is not globals_:
+            values.extend(value.__globals__.values())
     for value in values:
         if isinstance(value, _TaskFunction):
             found[id(value)] = value

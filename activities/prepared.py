@@ -17,6 +17,7 @@ import copy
 import dataclasses
 import functools
 import inspect
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,6 +39,8 @@ from activities.node_call import NodeCall, NodeResult, unpack
 from activities.node_runner import ResolvedNode, run_node
 from workflows.graph_registry import current_graph_id
 from workflows.node_activity import CARRIED_PREGEL_KEYS, activity_node
+
+log = logging.getLogger(__name__)
 
 SUBGRAPH_SEPARATOR = "/"
 # Node metadata keys that are Temporal activity options rather than the node's own metadata.
@@ -188,7 +191,16 @@ def _prepare_entrypoint(prepared: PreparedGraphs, spec: GraphSpec, defaults: Nod
     name, node, func = functional.entrypoint_function(entrypoint)
     if functional.is_async_entrypoint(func):
         # The entrypoint orchestrates in the workflow; each task it calls is an activity.
+        named: dict[str, Any] = {}
         for task in functional.reachable_tasks(func):
+            name_of_task = functional.task_name(task)
+            if name_of_task in named:
+                log.warning(
+                    "graph %r: two @task functions are named %r; only the first runs as an activity "
+                    "(give the other a name: @task(name=...))", spec.graph_id, name_of_task
+                )
+                continue
+            named[name_of_task] = task
             functional.install_task_stub(task, current_graph_id.get, lambda _name, t=task: defaults.activity_options(t._agent_server_retry))
             prepared.activities.append(functional.task_activity(spec.graph_id, task, spec.shape.context_schema, batch_interval))
         prepared.entrypoints[spec.graph_id] = entrypoint.copy(update={"retry_policy": ()})
