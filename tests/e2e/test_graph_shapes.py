@@ -107,6 +107,15 @@ async def test_a_chat_model_and_a_chain_run_as_nodes(shapes_stack: Stack) -> Non
     assert [(m["type"], m["content"]) for m in values] == [("human", "hi there"), ("ai", "HI THERE"), ("ai", "HI THERE")]
 
 
+@pytest.mark.parametrize(("graph", "kind"), [("pydantic_state", "PydanticState"), ("dataclass_state", "DataclassState")])
+async def test_nodes_get_the_states_own_type(shapes_stack: Stack, graph: str, kind: str) -> None:
+    client = get_client(url=shapes_stack.url)
+    thread = await client.threads.create()
+    values = await client.runs.wait(thread["thread_id"], graph, input={"count": 1})
+    assert values == {"count": 3, "seen": [kind, kind]}  # both nodes got an instance of the schema
+    assert (await client.threads.get_state(thread["thread_id"]))["values"] == values
+
+
 async def test_a_retry_policy_retries_what_it_names_as_temporal_attempts(shapes_stack: Stack, env: WorkflowEnvironment, tmp_path: Path) -> None:
     client = get_client(url=shapes_stack.url)
     counter = tmp_path / "attempts"

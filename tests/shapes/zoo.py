@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 import os
@@ -22,6 +23,7 @@ from langchain_core.messages import AIMessage, AnyMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableConfig, RunnableLambda
+from pydantic import BaseModel
 from langgraph.config import get_config, get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -198,3 +200,32 @@ _loop.add_conditional_edges("step", again, ["step", END])
 # The compiled graph's own options: its name (the default assistant's name) and a recursion limit
 # that a five-step loop exceeds unless the run asks for more.
 limited = _loop.compile(name="counter").with_config(recursion_limit=3)
+
+
+class PydanticState(BaseModel):
+    """A pydantic state: each node gets an instance, as in LangGraph."""
+
+    count: int = 0
+    seen: list[str] = []
+
+
+@dataclass
+class DataclassState:
+    count: int = 0
+    seen: list[str] = dataclasses.field(default_factory=list)
+
+
+def _typed_graph(schema: type) -> Any:
+    def bump(state: Any) -> dict[str, Any]:
+        return {"count": state.count + 1, "seen": [*state.seen, type(state).__name__]}
+
+    builder = StateGraph(schema)
+    builder.add_node("bump", bump)
+    builder.add_node("bump_again", bump)
+    builder.add_edge(START, "bump")
+    builder.add_edge("bump", "bump_again")
+    return builder.compile()
+
+
+pydantic_state = _typed_graph(PydanticState)
+dataclass_state = _typed_graph(DataclassState)
