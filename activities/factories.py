@@ -35,31 +35,38 @@ def is_factory(obj: Any) -> bool:
 
 
 def _parameter_roles(func: Callable[..., Any]) -> list[tuple[str, str, bool]]:
-    """(name, "config" | "runtime", positional) for each parameter the factory takes."""
+    """(name, "config" | "runtime", positional) for each parameter the factory takes.
+
+    As the official server: one parameter is the runtime when annotated as `ServerRuntime`, else the
+    config; of two, exactly one must be annotated as the runtime and the other is the config; more
+    is an error (raised at load, naming the graph).
+    """
     try:
-        hints = typing.get_type_hints(func)
+        hints = typing.get_type_hints(func, include_extras=True)
     except Exception:
         hints = {}
     params = [
         p
         for p in inspect.signature(func).parameters.values()
         if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        and p.default is inspect.Parameter.empty
     ]
-    roles = []
-    for param in params:
+    if len(params) > 2:
+        raise TypeError(f"a graph factory takes at most two parameters (a config and a ServerRuntime), got {len(params)}")
+
+    def is_runtime(param: inspect.Parameter) -> bool:
         annotation = hints.get(param.name, param.annotation)
         text = annotation if isinstance(annotation, str) else repr(annotation)
-        if "ServerRuntime" in text or "_ExecutionRuntime" in text or "_ReadRuntime" in text:
-            role = "runtime"
-        elif "RunnableConfig" in text or param.name == "config" or annotation is inspect.Parameter.empty:
-            role = "config"
-        elif param.default is not inspect.Parameter.empty:
-            continue
-        else:
-            role = "config"
-        positional = param.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        roles.append((param.name, role, positional))
-    return roles
+        return any(name in text for name in ("ServerRuntime", "_ExecutionRuntime", "_ReadRuntime"))
+
+    runtimes = [p for p in params if is_runtime(p)]
+    if len(params) == 2 and len(runtimes) != 1:
+        raise TypeError("a graph factory with two parameters must annotate exactly one of them as ServerRuntime")
+    positional_kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [
+        (p.name, "runtime" if p in runtimes else "config", p.kind in positional_kinds and len(params) == 1)
+        for p in params
+    ]
 
 
 def server_runtime(access_context: str, context: Any = None, user: Any = None) -> Any:
@@ -86,7 +93,10 @@ class GraphFactory:
     func: Callable[..., Any]
 
     def __post_init__(self) -> None:
-        self._roles = _parameter_roles(self.func)
+        try:
+            self._roles = _parameter_roles(self.func)
+        except TypeError as exc:
+            raise ValueError(f"graph {self.graph_id!r}: {exc}") from None
 
     async def open(self, config: dict[str, Any], access_context: str, context: Any = None) -> tuple[Any, Closer]:
         """Call the factory: the graph object it gives, and how to close what it opened."""

@@ -243,7 +243,10 @@ def _graph_object(graph_id: str, location: str, config_dir: Path, roots: list[Pa
 def load_spec(graph_id: str, obj: Any, source: str, description: str | None = None) -> GraphSpec:
     """A graph object as a spec; a factory is built once here, for its topology."""
     if is_factory(obj):
-        factory = GraphFactory(graph_id, obj)
+        try:
+            factory = GraphFactory(graph_id, obj)
+        except ValueError as exc:
+            raise GraphLoadError(f"{exc} ({source})") from None
         try:
             built = factory.build_for_load()
         except Exception as exc:

@@ -202,3 +202,32 @@ def test_a_factory_that_raises_names_the_graph(tmp_path: Path) -> None:
     )
     with pytest.raises(GraphLoadError, match="graph 'f' .*the factory raised ValueError: boom"):
         load_graphs(config)
+
+
+@pytest.mark.parametrize(
+    ("signature", "message"),
+    [
+        ("a, b", "must annotate exactly one of them as ServerRuntime"),
+        ("a, b, c", "at most two parameters"),
+    ],
+)
+def test_factory_signatures_the_official_server_refuses(tmp_path: Path, signature: str, message: str) -> None:
+    name = f"bad_factory_{len(signature)}"
+    config = _project(tmp_path, {f"{name}.py": f"def make({signature}):\n    raise AssertionError\n"}, f'{{"graphs": {{"f": "./{name}.py:make"}}}}')
+    with pytest.raises(GraphLoadError, match=f"graph 'f': .*{message}"):
+        load_graphs(config)
+
+
+def test_a_two_parameter_factory_gets_each_by_its_annotation(tmp_path: Path) -> None:
+    from activities.factories import GraphFactory
+
+    seen = {}
+
+    def make(runtime: "ServerRuntime", cfg):  # noqa: F821 - a string annotation, as under TYPE_CHECKING
+        seen.update(runtime=runtime.access_context, config=cfg)
+        return None
+
+    import asyncio
+
+    asyncio.run(GraphFactory("g", make).open({"configurable": {"k": 1}}, "threads.read"))
+    assert seen == {"runtime": "threads.read", "config": {"configurable": {"k": 1}}}
