@@ -43,6 +43,7 @@ KNOWN_SCHEMAS: dict[str, str] = {
     "create_agent_hitl": "config_schema wraps the context schema under `configurable`; state_schema's title and defaults",
     "factories": "config_schema and state_schema's title and defaults",
     "templates/new-langgraph-project": "config_schema (from the context_schema) and state_schema differ",
+    "templates/deep-agent-template": "config_schema is the whole config model; state_schema differs",
 }
 
 _observed: dict[str, asyncio.Task[tuple[Side, Side]]] = {}

@@ -1,0 +1,1 @@
+"""Deep agent template package."""
