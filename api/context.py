@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,4 +43,7 @@ class AppContext:
             yield reader
             return
         async with spec.factory.build(config or {"configurable": {}}, access_context) as built:
-            yield graph_shape(graph_id, built, spec.source).compile(checkpointer=self.db.checkpointer)
+            shape = graph_shape(graph_id, built, spec.source)
+            # As the official server: a factory's unnamed graph is named after its graph id.
+            shape = dataclasses.replace(shape, name=shape.name or graph_id)
+            yield shape.compile(checkpointer=self.db.checkpointer)

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import TypeAdapter
+from typing_extensions import TypedDict
 
 from activities.factories import READ_ASSISTANT
 from activities.storage import AssistantRow
@@ -249,27 +250,63 @@ def _safe_schema(name: str, build: Any) -> dict[str, Any] | None:
         return None
 
 
-def _schemas(graph: Any, builder: Any) -> dict[str, Any]:
-    state_type = getattr(builder, "state_schema", None) if builder is not None else None
+# Keys of `configurable` the server fills itself: not part of what an assistant may configure.
+SERVER_CONFIGURABLE_KEYS = ("__pregel_checkpointer", "__pregel_store", "checkpoint_id", "checkpoint_ns", "thread_id")
+
+
+def _configurable_schema(graph: Any) -> dict[str, Any]:
+    """The JSON Schema of the graph's `configurable` (not the whole config, whose other keys such as
+    `max_concurrency` are LangChain's); `{}` when the graph declares none. Named by its config type."""
+    configurable = graph.config_schema().model_fields.get("configurable")
+    if configurable is None:
+        return {}
+    schema: dict[str, Any] = TypeAdapter(configurable.annotation).json_schema()
+    for key in SERVER_CONFIGURABLE_KEYS:
+        schema.get("properties", {}).pop(key, None)
+    config_type = getattr(graph, "config_type", None)
+    if config_type is not None and hasattr(config_type, "__name__"):
+        schema["title"] = config_type.__name__
+    return schema
+
+
+def _state_schema(graph: Any) -> dict[str, Any]:
+    """What a thread's `values` hold: every channel the graph streams (private `_...` ones too), each
+    of the type its writes have and `null` by default (a thread's state may lack any of them),
+    titled `<graph>_state`."""
+    fields: dict[str, Any] = {}
+    for key in graph.stream_channels_list:
+        kind = graph.channels[key].UpdateType
+        try:
+            TypeAdapter(kind).json_schema()
+        except Exception:  # a type JSON Schema cannot express
+            kind = Any
+        fields[key] = kind
+    # A TypedDict, not a model: pydantic would take `_private` names for private attributes.
+    shape = TypedDict(graph.get_name("State"), fields, total=False)  # type: ignore[operator]
+    schema: dict[str, Any] = TypeAdapter(shape).json_schema()
+    for prop in schema.get("properties", {}).values():
+        prop["default"] = None
+    return schema
+
+
+def _schemas(graph: Any) -> dict[str, Any]:
     return {
         "input_schema": _safe_schema("input", graph.get_input_jsonschema),
         "output_schema": _safe_schema("output", graph.get_output_jsonschema),
-        "state_schema": _safe_schema("state", lambda: TypeAdapter(state_type).json_schema())
-        if state_type is not None
-        else _safe_schema("state", graph.get_output_jsonschema),
-        "config_schema": _safe_schema("config", lambda: graph.config_schema().model_json_schema()),
+        "state_schema": _safe_schema("state", lambda: _state_schema(graph)),
+        "config_schema": _safe_schema("config", lambda: _configurable_schema(graph)),
         "context_schema": _safe_schema("context", graph.get_context_jsonschema),
     }
 
 
 async def get_schemas(ctx: AppContext, assistant_id: str) -> dict[str, Any]:
     async with _graph(ctx, assistant_id) as (row, graph):
-        return {"graph_id": row.graph_id, **_schemas(graph, getattr(graph, "builder", None))}
+        return {"graph_id": row.graph_id, **_schemas(graph)}
 
 
 async def get_subgraphs(ctx: AppContext, assistant_id: str, namespace: str | None, recurse: bool) -> dict[str, Any]:
     found: dict[str, Any] = {}
     async with _graph(ctx, assistant_id) as (_row, graph):
         async for ns, subgraph in graph.aget_subgraphs(namespace=namespace, recurse=recurse):
-            found[ns] = _schemas(subgraph, getattr(subgraph, "builder", None))
+            found[ns] = _schemas(subgraph)
     return found

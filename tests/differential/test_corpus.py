@@ -38,13 +38,8 @@ KNOWN_OURS: dict[str, str] = {
     "templates/memory-agent": "store: issue 14 (`runtime.store` is None in nodes, /store answers 404)",
     "factories": "store: issue 14 (`ServerRuntime.store` is None in factories)",
 }
-# `/schemas` answers that differ from the reference's (the official API's exactness: issue 12).
-KNOWN_SCHEMAS: dict[str, str] = {
-    "create_agent_hitl": "config_schema wraps the context schema under `configurable`; state_schema's title and defaults",
-    "factories": "config_schema and state_schema's title and defaults",
-    "templates/new-langgraph-project": "config_schema (from the context_schema) and state_schema differ",
-    "templates/deep-agent-template": "config_schema is the whole config model; state_schema differs",
-}
+# `/schemas` answers known to differ from the reference's (none now), with the reason.
+KNOWN_SCHEMAS: dict[str, str] = {}
 
 _observed: dict[str, asyncio.Task[tuple[Side, Side]]] = {}
 
