@@ -183,6 +183,8 @@ class RunGraphs:
         pending = self._building.get(key)
         if pending is not None:
             return (await asyncio.shield(pending)).graph
+        # A worker that runs only some nodes of a run never sees it end: close idle builds here too.
+        await self._close_idle()
         future: asyncio.Future[_OpenGraph] = asyncio.get_running_loop().create_future()
         self._building[key] = future
         try:

@@ -231,3 +231,30 @@ def test_a_two_parameter_factory_gets_each_by_its_annotation(tmp_path: Path) -> 
 
     asyncio.run(GraphFactory("g", make).open({"configurable": {"k": 1}}, "threads.read"))
     assert seen == {"runtime": "threads.read", "config": {"configurable": {"k": 1}}}
+
+
+async def test_run_graphs_build_once_per_run_and_close_when_the_run_ends_or_idles() -> None:
+    import contextlib
+
+    from activities.factories import GraphFactory, RunGraphs
+
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def make(config):  # type: ignore[no-untyped-def]
+        events.append(f"open {config['configurable']['run']}")
+        yield object()
+        events.append(f"close {config['configurable']['run']}")
+
+    factory = GraphFactory("g", make)
+    graphs = RunGraphs(idle_secs=3600)
+    first = await graphs.get(factory, "run-1", {"configurable": {"run": 1}}, None)
+    assert await graphs.get(factory, "run-1", {"configurable": {"run": 1}}, None) is first
+    await graphs.get(factory, "run-2", {"configurable": {"run": 2}}, None)
+    await graphs.release("run-1")
+    assert events == ["open 1", "open 2", "close 1"]
+    graphs._idle_secs = 0  # run-2 never ends on this worker: it is closed once idle
+    await graphs.get(factory, "run-3", {"configurable": {"run": 3}}, None)
+    assert events == ["open 1", "open 2", "close 1", "close 2", "open 3"]
+    await graphs.close_all()
+    assert events[-1] == "close 3"
