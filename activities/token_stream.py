@@ -32,7 +32,10 @@ from workflows.streaming import (
     STREAM_EVENTS_TAG,
     STREAM_MESSAGES_TAG,
     STREAM_PARTIAL_MESSAGES_TAG,
+    STREAM_SUBGRAPHS_TAG,
     MessageEvents,
+    event_name,
+    stream_namespace,
 )
 
 T = TypeVar("T")
@@ -51,11 +54,14 @@ class TokenStreamHandler(AsyncCallbackHandler):
     models stream instead of generating in one piece.
     """
 
-    def __init__(self, publish: Callable[[Any], None], events: MessageEvents) -> None:
+    def __init__(self, publish: Callable[[Any], None], events: MessageEvents, subgraphs: bool = False) -> None:
         self._publish = publish
         self._events = events
+        self._subgraphs = subgraphs
         self._metadata: dict[UUID, dict[str, Any]] = {}
         self._runs: dict[UUID, dict[str, Any]] = {}
+        # Chat model calls that streamed at least one token (the others are sent whole at their end).
+        self._streamed: set[UUID] = set()
 
     def _remember(
         self, run_id: UUID, name: str, tags: list[str] | None, metadata: dict[str, Any] | None
@@ -73,6 +79,16 @@ class TokenStreamHandler(AsyncCallbackHandler):
     def _send(self, events: list[dict[str, Any]]) -> None:
         for event in events:
             self._publish(event)
+
+    def _send_messages(self, events: list[dict[str, Any]], metadata: dict[str, Any]) -> None:
+        """Message events of a model call, named as LangGraph names them: a model inside a graph the
+        node invoked (a sub-agent) gives `messages|<namespace>` with `stream_subgraphs`, nothing
+        without it."""
+        namespace = stream_namespace(str(metadata.get("langgraph_checkpoint_ns") or metadata.get("checkpoint_ns") or ""))
+        if namespace and not self._subgraphs:
+            return
+        for event in events:
+            self._publish({**event, "event": event_name(event["event"], namespace)} if namespace else event)
 
     def tap_output_aiter(self, run_id: UUID, output: AsyncIterator[T]) -> AsyncIterator[T]:
         return output
@@ -100,7 +116,9 @@ class TokenStreamHandler(AsyncCallbackHandler):
             message = AIMessageChunk(content=token)
         if message.id is None:
             message = message.model_copy(update={"id": f"run-{run_id}"})
-        self._send(self._events.chunk(message, self._metadata.get(run_id, {})))
+        self._streamed.add(run_id)
+        metadata = self._metadata.get(run_id, {})
+        self._send_messages(self._events.chunk(message, metadata), metadata)
         if run_id in self._runs:
             self._send(self._events.model_event("on_chat_model_stream", self._runs[run_id], {"chunk": message}))
 
@@ -124,20 +142,28 @@ class TokenStreamHandler(AsyncCallbackHandler):
             self._send(self._events.model_event("on_tool_end", run, {"output": output}))
 
     async def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self._metadata.pop(run_id, None)
+        metadata = self._metadata.pop(run_id, None)
+        generations = getattr(response, "generations", None) or [[]]
+        output = getattr(generations[0][0], "message", None) if generations[0] else None
+        if run_id not in self._streamed and metadata is not None and isinstance(output, BaseMessage):
+            # A model that does not stream: its message goes out whole, as LangGraph's handler sends it.
+            self._send_messages(self._events.complete(output, metadata), metadata)
+        self._streamed.discard(run_id)
         run = self._runs.pop(run_id, None)
         if run is not None:
-            generations = getattr(response, "generations", None) or [[]]
-            output = getattr(generations[0][0], "message", None) if generations[0] else None
             self._send(self._events.model_event("on_chat_model_end", run, {"output": output}))
+
+
+def _tags(input: ExecuteActivityInput) -> set[str]:
+    node_input = input.args[0] if input.args else None
+    # A node activity's input (a `NodeCall`) carries the node's serializable config, tags included.
+    config = getattr(node_input, "config", None)
+    return set((config.get("tags") or []) if isinstance(config, dict) else [])
 
 
 def _message_events(input: ExecuteActivityInput) -> MessageEvents | None:
     """The message formats the node activity's run asked for, or None if it asked for none."""
-    node_input = input.args[0] if input.args else None
-    # A node activity's input (a `NodeCall`) carries the node's serializable config, tags included.
-    config = getattr(node_input, "config", None)
-    tags = set((config.get("tags") or []) if isinstance(config, dict) else [])
+    tags = _tags(input)
     events = MessageEvents(
         tuples=STREAM_MESSAGES_TAG in tags,
         partials=STREAM_PARTIAL_MESSAGES_TAG in tags,
@@ -179,7 +205,8 @@ class _TokenStreamingActivity(ActivityInboundInterceptor):
         async with WorkflowStreamClient.from_within_activity(batch_interval=_MANUAL) as stream:
             topic = stream.topic(EVENTS_TOPIC)
             flusher = asyncio.create_task(_flush_widening(stream, self._batch_interval))
-            token = _handler.set(TokenStreamHandler(topic.publish, events))
+            subgraphs = STREAM_SUBGRAPHS_TAG in _tags(input)
+            token = _handler.set(TokenStreamHandler(topic.publish, events, subgraphs))
             try:
                 return await self.next.execute_activity(input)
             finally:

@@ -114,3 +114,28 @@ def test_thread_event_ids() -> None:
         assert parse_thread_event_id(ended) == (ended.split(":")[0], None)
     with pytest.raises(InvalidRequest):
         parse_thread_event_id("run-a:later")
+
+
+async def test_a_model_that_does_not_stream_is_sent_whole_and_a_sub_agents_under_its_namespace() -> None:
+    from uuid import uuid4
+
+    from langchain_core.messages import AIMessage
+    from langchain_core.outputs import ChatGeneration, LLMResult
+
+    from activities.token_stream import TokenStreamHandler
+    from workflows.streaming import MessageEvents
+
+    async def one_call(handler: TokenStreamHandler, checkpoint_ns: str) -> None:
+        run_id = uuid4()
+        metadata = {"langgraph_node": "model", "langgraph_checkpoint_ns": checkpoint_ns}
+        await handler.on_chat_model_start({}, [[]], run_id=run_id, metadata=metadata)
+        result = LLMResult(generations=[[ChatGeneration(message=AIMessage("done", id="m"))]])
+        await handler.on_llm_end(result, run_id=run_id)
+
+    for subgraphs, expected in [(True, ["messages", "messages|tools:t1"]), (False, ["messages"])]:
+        published: list[dict] = []
+        handler = TokenStreamHandler(published.append, MessageEvents(tuples=True, partials=False), subgraphs)
+        await one_call(handler, "model:a")  # the run's own model node
+        await one_call(handler, "tools:t1|model:b")  # a sub-agent's model, inside the tools node
+        assert [e["event"] for e in published] == expected
+        assert published[0]["data"][0]["content"] == "done"

@@ -7,6 +7,9 @@ STEPS = [
     {"id": "run", "op": "stream", "thread": "t", "assistant": "deep", "input": ASK,
      "stream_mode": ["updates", "values"], "stream_subgraphs": True},
     {"id": "state", "op": "state", "thread": "t"},
+    {"op": "thread", "as": "tokens"},
+    {"id": "tokens", "op": "stream", "thread": "tokens", "assistant": "deep", "input": ASK,
+     "stream_mode": ["messages-tuple"], "stream_subgraphs": True},
 ]
 
 
@@ -21,6 +24,12 @@ def expect(obs):
     names = [e["event"] for e in obs["steps"]["run"]["events"]]
     assert any(n.startswith("updates|tools:") for n in names), names  # the researcher's own events
     assert obs["threads"]["t"]["run_statuses"] == ["success"]
+    # messages-tuple with subgraphs: the models' whole messages (they do not stream tokens), the
+    # researcher's under the task tool's namespace.
+    token_events = obs["steps"]["tokens"]["events"]
+    assert any(e["event"].startswith("messages|tools:") for e in token_events)
+    root_ai = [e["data"][0] for e in token_events if e["event"] == "messages" and e["data"][0]["type"].startswith("ai")]
+    assert root_ai and root_ai[-1]["content"].startswith("Research complete.")
 
 
 INPROCESS = [
