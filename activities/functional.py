@@ -21,10 +21,10 @@ from langchain_core.runnables import RunnableConfig
 from langgraph._internal._runnable import RunnableCallable
 from langgraph.func import _TaskFunction
 from langgraph.pregel import Pregel
-from temporalio import activity, workflow
+from temporalio import workflow
 
-from activities.node_call import NodeCall, NodeResult
-from activities.node_runner import ResolvedNode, run_node
+from activities.node_call import NodeResult
+from activities.node_runner import ResolvedNode, define_node_activity
 
 
 def entrypoint_function(entrypoint: Pregel[Any, Any, Any, Any]) -> tuple[str, Any, Callable[..., Any]]:
@@ -121,10 +121,4 @@ def task_runnable(task: _TaskFunction[Any, Any]) -> RunnableCallable:
 def task_activity(graph_id: str, task: _TaskFunction[Any, Any], context_schema: Any, batch_interval: Any) -> Any:
     name = task_activity_name(graph_id, task)
     policies = tuple(getattr(task, "_agent_server_retry", ()) or ())
-    resolved = ResolvedNode(task_runnable(task), policies, context_schema)
-
-    async def run(call: NodeCall) -> NodeResult:
-        return await run_node(call, resolved, batch_interval)
-
-    run.__name__ = name.replace(".", "_")
-    return activity.defn(name=name)(run)
+    return define_node_activity(name, ResolvedNode(task_runnable(task), policies, context_schema), batch_interval)

@@ -20,7 +20,7 @@ import concurrent.futures
 import functools
 import inspect
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -229,3 +229,17 @@ async def run_node(call: NodeCall, node: ResolvedNode, batch_interval: timedelta
 
 def _packed(writes: Any) -> list[tuple[str, Any]]:
     return [(channel, pack(value)) for channel, value in writes]
+
+
+def define_node_activity(
+    name: str, node: ResolvedNode | Callable[[NodeCall], Awaitable[ResolvedNode]], batch_interval: timedelta
+) -> Callable[[NodeCall], Awaitable[NodeResult]]:
+    """The activity `name` that runs `node` (or the node `node(call)` resolves, e.g. from a factory's
+    build for the run) for each `NodeCall`."""
+
+    async def run(call: NodeCall) -> NodeResult:
+        resolved = node if isinstance(node, ResolvedNode) else await node(call)
+        return await run_node(call, resolved, batch_interval)
+
+    run.__name__ = name.replace(".", "_").replace("/", "_")
+    return activity.defn(name=name)(run)

@@ -35,8 +35,8 @@ from temporalio.common import RetryPolicy
 from activities import functional
 from activities.factories import RunGraphs
 from activities.graphs import GraphShape, GraphSpec, graph_shape
-from activities.node_call import NodeCall, NodeResult, unpack
-from activities.node_runner import ResolvedNode, run_node
+from activities.node_call import NodeCall, unpack
+from activities.node_runner import ResolvedNode, define_node_activity
 from workflows.graph_registry import current_graph_id
 from workflows.node_activity import CARRIED_PREGEL_KEYS, activity_node
 
@@ -208,12 +208,7 @@ def _prepare_entrypoint(prepared: PreparedGraphs, spec: GraphSpec, defaults: Nod
     # A sync entrypoint runs whole in one activity; its tasks run in line there.
     path = [name]
     resolved = ResolvedNode(node.bound, tuple(entrypoint.retry_policy or ()), spec.shape.context_schema, inline_calls=True)
-
-    async def run(call: NodeCall) -> NodeResult:
-        return await run_node(call, resolved, batch_interval)
-
-    run.__name__ = activity_name(spec.graph_id, path).replace(".", "_")
-    prepared.activities.append(activity.defn(name=activity_name(spec.graph_id, path))(run))
+    prepared.activities.append(define_node_activity(activity_name(spec.graph_id, path), resolved, batch_interval))
     stub = activity_node(activity_name(spec.graph_id, path), spec.graph_id, path, defaults.activity_options(resolved.retry_policies))
     prepared.entrypoints[spec.graph_id] = entrypoint.copy(
         update={"nodes": {name: node.copy(update={"bound": stub})}, "retry_policy": ()}
@@ -245,11 +240,7 @@ def _node_activity(prepared: PreparedGraphs, spec: GraphSpec, path: list[str], b
             ) from None
         return resolved(builder, found, shape.context_schema)
 
-    async def run(call: NodeCall) -> NodeResult:
-        return await run_node(call, await resolve(call), batch_interval)
-
-    run.__name__ = name.replace(".", "_").replace("/", "_")
-    return activity.defn(name=name)(run)
+    return define_node_activity(name, resolve, batch_interval)
 
 
 def _prepare(
