@@ -23,7 +23,6 @@ from langgraph.func import _TaskFunction
 from langgraph.pregel import Pregel
 from temporalio import workflow
 
-from activities.node_call import NodeResult
 from activities.node_runner import ResolvedNode, define_node_activity
 
 
@@ -81,7 +80,7 @@ def install_task_stub(task: _TaskFunction[Any, Any], current_graph: Callable[[],
         return
     original = task.func
     _original_funcs[id(task)] = original
-    from workflows.node_activity import apply_result, node_call
+    from workflows.node_activity import apply_result, execute_node_activity, node_call
 
     async def run_task(*args: Any, **kwargs: Any) -> Any:
         if not workflow.in_workflow():
@@ -93,7 +92,7 @@ def install_task_stub(task: _TaskFunction[Any, Any], current_graph: Callable[[],
         graph_id = current_graph()
         name = task_activity_name(graph_id, task)
         call = node_call(graph_id, [task_name(task)], [list(args), kwargs], config)
-        result = await workflow.execute_activity(name, call, result_type=NodeResult, summary=task_name(task), **options(task_name(task)))
+        result = await execute_node_activity(name, call, summary=task_name(task), **options(task_name(task)))
         return apply_result(result, config)
 
     run_task.__name__ = getattr(original, "__name__", task_name(task))

@@ -22,7 +22,7 @@ Packed = dict[str, Any]
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
-def _is_plain(value: Any, depth: int = 0) -> bool:
+def is_plain(value: Any, depth: int = 0) -> bool:
     """True when JSON (with LangChain messages, which our converter keeps typed) returns it unchanged."""
     if isinstance(value, _PLAIN_SCALARS):
         return True
@@ -31,15 +31,15 @@ def _is_plain(value: Any, depth: int = 0) -> bool:
     if isinstance(value, BaseMessage):
         return type(value).__module__.startswith("langchain_core.")
     if type(value) is dict:
-        return all(type(k) is str and _is_plain(v, depth + 1) for k, v in value.items())
+        return all(type(k) is str and is_plain(v, depth + 1) for k, v in value.items())
     if type(value) is list:
-        return all(_is_plain(v, depth + 1) for v in value)
+        return all(is_plain(v, depth + 1) for v in value)
     return False
 
 
 def pack(value: Any) -> Packed:
     """`value` in a form Temporal's converter carries without losing its type."""
-    if _is_plain(value):
+    if is_plain(value):
         return {"json": value}
     kind, data = dump_typed(value)
     return {"typed": [kind, data]}

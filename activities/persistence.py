@@ -63,7 +63,7 @@ class PersistenceActivities:
                     multitask_strategy=start.multitask_strategy,
                 ),
             )
-            await queries.set_run_status(session, start.run_id, "running")
+            await queries.set_run_status(session, start.run_id, "running", kwargs=start.kwargs)
             await queries.mark_thread_busy(session, start.thread_id, start.graph_id, start.assistant_id)
         assert self.db.checkpointer is not None
         found = await self.db.checkpointer.aget_tuple(_config(start.thread_id, "", start.checkpoint_id))

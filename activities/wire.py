@@ -50,12 +50,14 @@ def _checkpoint_config(config: Mapping[str, Any] | None) -> dict[str, Any] | Non
     conf = config.get("configurable", {})
     if not conf.get("checkpoint_id"):
         return None
-    return {
+    found = {
         "thread_id": conf.get("thread_id"),
         "checkpoint_ns": conf.get("checkpoint_ns", ""),
         "checkpoint_id": conf.get("checkpoint_id"),
-        "checkpoint_map": conf.get("checkpoint_map"),
     }
+    if conf.get("checkpoint_map"):
+        found["checkpoint_map"] = conf["checkpoint_map"]
+    return found
 
 
 def snapshot_to_wire(snapshot: Any) -> dict[str, Any]:
@@ -67,22 +69,28 @@ def snapshot_to_wire(snapshot: Any) -> dict[str, Any]:
                 "id": task.id,
                 "name": task.name,
                 "path": jsonable(getattr(task, "path", ())),
-                "error": None if task.error is None else repr(task.error),
+                # A checkpoint read back holds the error as the text LangGraph saved (`repr` of it).
+                "error": None if task.error is None else task.error if isinstance(task.error, str) else repr(task.error),
                 "interrupts": [interrupt_to_wire(i) for i in task.interrupts or ()],
                 "checkpoint": _checkpoint_config(task.state) if isinstance(task.state, Mapping) else None,
                 "state": snapshot_to_wire(task.state) if task.state is not None and not isinstance(task.state, Mapping) else None,
                 "result": jsonable(getattr(task, "result", None)),
             }
         )
+    checkpoint = _checkpoint_config(snapshot.config)
+    parent = _checkpoint_config(snapshot.parent_config)
     return {
         "values": jsonable(snapshot.values),
         "next": list(snapshot.next or ()),
         "tasks": tasks,
-        "checkpoint": _checkpoint_config(snapshot.config),
+        "checkpoint": checkpoint,
         "metadata": jsonable(snapshot.metadata or {}),
         "created_at": snapshot.created_at,
-        "parent_checkpoint": _checkpoint_config(snapshot.parent_config),
+        "parent_checkpoint": parent,
         "interrupts": [interrupt_to_wire(i) for i in getattr(snapshot, "interrupts", ()) or ()],
+        # The official `ThreadState` repeats both ids at the top level.
+        "checkpoint_id": checkpoint["checkpoint_id"] if checkpoint else None,
+        "parent_checkpoint_id": parent["checkpoint_id"] if parent else None,
     }
 
 
@@ -93,8 +101,10 @@ def empty_state() -> dict[str, Any]:
         "next": [],
         "tasks": [],
         "checkpoint": None,
-        "metadata": {},
+        "metadata": None,
         "created_at": None,
         "parent_checkpoint": None,
         "interrupts": [],
+        "checkpoint_id": None,
+        "parent_checkpoint_id": None,
     }

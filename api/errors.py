@@ -76,3 +76,46 @@ def install_error_handlers(app: FastAPI) -> None:
             "unhandled error on %s %s (path params %s)", request.method, request.url.path, request.path_params
         )
         return JSONResponse({"detail": "Internal server error; see the server log."}, status_code=500)
+
+
+# --- the official server's not-found answers, word for word (clients and tests match on them) ---
+
+
+def thread_not_found(thread_id: str) -> NotFound:
+    return NotFound(f"Thread with ID {thread_id} not found")
+
+
+def run_not_found() -> NotFound:
+    return NotFound("Run not found")
+
+
+def run_of_thread_not_found() -> NotFound:
+    """GET of a run the (existing) thread does not have: the official answer is the bare 404."""
+    return NotFound("Not Found")
+
+
+def assistant_not_found(assistant_id: str | None = None) -> NotFound:
+    """`Assistant <id> not found` (PATCH, versions); the bare 404 on reads (GET, graph, schemas)."""
+    return NotFound(f"Assistant {assistant_id} not found" if assistant_id else "Not Found")
+
+
+def assistant_to_delete_not_found(assistant_id: str) -> NotFound:
+    return NotFound(f"Assistant with ID {assistant_id} not found")
+
+
+THREAD_OR_ASSISTANT_NOT_FOUND = "Thread or assistant not found."
+NO_RUNS_TO_CANCEL = "No runs found to cancel."
+NO_MATCHING_RUNS_TO_CANCEL = (
+    "No matching runs to cancel. Please verify the thread ID and run IDs are correct, "
+    "and the runs haven't been deleted or completed."
+)
+
+
+def no_graph_on_thread(thread_id: str) -> str:
+    """A state update on a thread no run has named a graph for (the official 400's words)."""
+    return (
+        f"Thread '{thread_id}' has no assigned graph ID. This usually occurs when no runs have been made on "
+        "this particular thread. This operation requires a graph ID. Please ensure a run has been made for the "
+        "thread or manually update the thread metadata (by setting the 'graph_id' field) before running this "
+        "operation."
+    )

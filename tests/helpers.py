@@ -54,3 +54,11 @@ def assert_linear_chain(chain: list[dict[str, Any]]) -> None:
         assert current["parent"] == previous["id"], (previous, current)
         assert current["step"] == previous["step"] + 1, (previous, current)
     assert len({c["id"] for c in chain}) == len(chain)
+
+
+async def system_assistant_id(client: Any, graph_id: str) -> str:
+    """The UUID of the graph's default assistant: the assistant routes take UUIDs only (422 else)."""
+    for assistant in await client.assistants.search(graph_id=graph_id, limit=100):
+        if (assistant.get("metadata") or {}).get("created_by") == "system":
+            return str(assistant["assistant_id"])
+    raise LookupError(f"no system assistant for graph {graph_id!r}")

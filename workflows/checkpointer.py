@@ -109,7 +109,8 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         # As LangGraph's own savers do: the run's metadata (run_id, graph_id, ...) joins the checkpoint's.
-        metadata = get_checkpoint_metadata(config, metadata)
+        # The thread too, as the official server records it (LangGraph's helper leaves it out).
+        metadata = {**get_checkpoint_metadata(config, metadata), "thread_id": self.thread_id}
         conf = _conf(config)
         ns = conf.get("checkpoint_ns", "")
         parent_id = conf.get("checkpoint_id")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from langchain_core.runnables import RunnableConfig
@@ -33,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from langgraph._internal._runnable import RunnableCallable
     from langgraph.errors import GraphInterrupt, ParentCommand
 
-    from activities.node_call import NodeCall, NodeResult, _is_plain, pack, unpack
+    from activities.node_call import NodeCall, NodeResult, is_plain, pack, unpack
     from workflows.graph_registry import subgraph_stream_modes
 
 # The `configurable` keys of LangGraph's own that a node may read (its namespace, its checkpoint,
@@ -54,11 +55,11 @@ def serializable_config(config: RunnableConfig) -> dict[str, Any]:
     carried = {
         key: value
         for key, value in configurable.items()
-        if (key in CARRIED_PREGEL_KEYS or not key.startswith("__")) and _is_plain(value)
+        if (key in CARRIED_PREGEL_KEYS or not key.startswith("__")) and is_plain(value)
     }
     result: dict[str, Any] = {
         "tags": list(config.get("tags") or []),
-        "metadata": {k: v for k, v in (config.get("metadata") or {}).items() if _is_plain(v)},
+        "metadata": {k: v for k, v in (config.get("metadata") or {}).items() if is_plain(v)},
         CONF: carried,
     }
     for key in ("run_name", "recursion_limit"):
@@ -119,17 +120,48 @@ def apply_result(result: NodeResult, config: RunnableConfig) -> Any:
     return unpack(result.value)
 
 
+class NodeFailed(Exception):
+    """A node's own exception, as its activity reported it (Temporal sends the type's name and the
+    message, not the object). It reads as the node's exception wherever LangGraph and the API show it:
+    `ValueError('boom')` in the thread's task error, `{"error": "ValueError", "message": "boom"}`
+    in the run's error, instead of Temporal's `ActivityError('Activity task failed')`."""
+
+    def __init__(self, type: str, message: str) -> None:
+        super().__init__(message)
+        self.type = type
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"{self.type}({self.message!r})"
+
+    @classmethod
+    def from_activity_error(cls, exc: ActivityError) -> "NodeFailed | None":
+        """The node's failure inside `exc`, or None when the activity did not fail by raising
+        (cancelled, timed out: those stay Temporal's errors)."""
+        cause = exc.cause
+        if not isinstance(cause, ApplicationError):
+            return None
+        return cls(cause.type or "Exception", cause.message)
+
+
+async def execute_node_activity(activity_name: str, call: NodeCall, **options: Any) -> NodeResult:
+    """Run a node's activity; a node that raised fails here with its own exception (`NodeFailed`)."""
+    try:
+        return await workflow.execute_activity(activity_name, call, result_type=NodeResult, **options)
+    except ActivityError as exc:
+        failed = NodeFailed.from_activity_error(exc)
+        if failed is None:
+            raise
+        raise failed from exc
+
+
 def activity_node(activity_name: str, graph_id: str, path: Sequence[str], options: dict[str, Any]) -> RunnableCallable:
     """A node whose work is done by the activity `activity_name` with Temporal `options`."""
     path = list(path)
 
     async def run_in_activity(value: Any, config: RunnableConfig) -> Any:
-        result = await workflow.execute_activity(
-            activity_name,
-            node_call(graph_id, path, value, config),
-            result_type=NodeResult,
-            summary=path[-1],
-            **options,
+        result = await execute_node_activity(
+            activity_name, node_call(graph_id, path, value, config), summary=path[-1], **options
         )
         return apply_result(result, config)
 

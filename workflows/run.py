@@ -37,6 +37,10 @@ with workflow.unsafe.imports_passed_through():
 
 _BOOKKEEPING_TIMEOUT = timedelta(seconds=30)
 RECURSION_LIMIT = 25
+USER_INTERRUPT = {
+    "error": "UserInterrupt",
+    "message": "interrupt requested via POST /threads/{thread_id}/runs/{run_id}/cancel",
+}
 
 
 def _error_payload(exc: BaseException) -> dict[str, str]:
@@ -47,6 +51,14 @@ def _error_payload(exc: BaseException) -> dict[str, str]:
     kind = getattr(cause, "type", None) or type(cause).__name__
     message = getattr(cause, "message", None) or str(cause)
     return {"error": str(kind), "message": str(message)}
+
+
+def _started_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The run's kwargs once it starts: its config's metadata gains `run_attempt`, as the official
+    server records it (and as the graph's config carries it)."""
+    config = dict(kwargs.get("config") or {})
+    config["metadata"] = {**(config.get("metadata") or {}), "run_attempt": 1}
+    return {**kwargs, "config": config}
 
 
 def _graph_input(run: RunInput) -> Any:
@@ -121,7 +133,7 @@ class RunWorkflow:
                 assistant_id=run.assistant_id,
                 graph_id=run.graph_id,
                 checkpoint_id=run.checkpoint_id,
-                kwargs=run.kwargs,
+                kwargs=_started_kwargs(run.kwargs),
                 metadata=run.metadata,
                 multitask_strategy=run.multitask_strategy,
             ),
@@ -151,7 +163,8 @@ class RunWorkflow:
             **run.config,
             "tags": tags,
             "configurable": configurable,
-            "metadata": {**run.config.get("metadata", {}), **run.metadata},
+            # run_attempt: a run is one workflow, whatever its activities' attempts (the official key).
+            "metadata": {**run.config.get("metadata", {}), **run.metadata, "run_attempt": 1},
         }
         # The run's own limit, else the one the graph was compiled with (`with_config`), else LangGraph's.
         limit = run.config.get("recursion_limit") or shape.config.get("recursion_limit") or RECURSION_LIMIT
@@ -165,10 +178,15 @@ class RunWorkflow:
             if is_cancelled_exception(exc):
                 # Cancelled mid-run (the running node's activity was cancelled too): keep what it
                 # wrote, show the thread as its last checkpoint left it, and end as cancelled.
+                # As the official server: the thread is `interrupted` (its node never finished) and
+                # its error says who interrupted it.
                 await self._saver.flush()
                 latest = self._saver.latest is not None
-                values = (await self._app.aget_state(self._latest_config())).values if latest else None
-                await self._finish(run, "interrupted", values=values)
+                snapshot = await self._app.aget_state(self._latest_config()) if latest else None
+                await self._finish(
+                    run, "interrupted", values=snapshot.values if snapshot else None, error=USER_INTERRUPT,
+                    has_pending_nodes=True,
+                )
                 raise
             # A node failed after its retries, or the graph is invalid.
             status, error = "error", _error_payload(exc)

@@ -92,6 +92,7 @@ async def upsert_default_assistant(
 
 async def insert_assistant(session: AsyncSession, row: AssistantRow) -> AssistantRow:
     """A new assistant with its first version."""
+    row.updated_at = row.created_at  # one instant: clients take equal stamps for "never updated"
     session.add(row)
     session.add(_version_of(row))
     await session.flush()
@@ -323,11 +324,15 @@ async def latest_state_update_id(session: AsyncSession, thread_id: str) -> str:
     return (await session.exec(query)).first() or ""  # type: ignore[call-overload]
 
 
-async def set_run_status(session: AsyncSession, run_id: str, status: str) -> RunRow | None:
+async def set_run_status(
+    session: AsyncSession, run_id: str, status: str, kwargs: dict[str, Any] | None = None
+) -> RunRow | None:
     run = await session.get(RunRow, run_id)
     if run is None:
         return None
     run.status = status
+    if kwargs is not None:
+        run.kwargs = kwargs
     run.updated_at = utcnow()
     session.add(run)
     return run

@@ -18,7 +18,7 @@ from api.schemas.assistants import (
     AssistantVersionsSearchRequest,
 )
 from api.services import assistants as service
-from api.services.pagination import set_next_page
+from api.services.pagination import set_page_headers
 
 router = APIRouter(prefix="/assistants", tags=["Assistants"])
 
@@ -32,8 +32,8 @@ async def create_assistant(ctx: Ctx, request: AssistantCreate) -> dict[str, Any]
 @router.post("/search", responses={200: {"model": list[Assistant]}})
 async def search_assistants(ctx: Ctx, request: AssistantSearchRequest, response: Response) -> list[dict[str, Any]]:
     """Search assistants by graph id, name and metadata; `X-Pagination-Next` gives the next offset."""
-    found, next_offset = await service.search_assistants(ctx, request)
-    set_next_page(response, next_offset)
+    found, page = await service.search_assistants(ctx, request)
+    set_page_headers(response, page)
     return found
 
 

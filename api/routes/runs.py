@@ -14,16 +14,19 @@ from api.services import runs as service
 router = APIRouter(tags=["Thread Runs"])
 
 
-def _locate(response: Response, run: dict[str, Any]) -> None:
-    # As the official server: where the run can be read (stateless runs' threads may be gone by then).
-    response.headers["Content-Location"] = f"/threads/{run['thread_id']}/runs/{run['run_id']}"
+def _locate(response: Response, thread_id: str, run_id: str, *, joined: bool = False, stateless: bool = False) -> None:
+    # As the official server: where the run can be read (a stateless background run without its
+    # temporary thread) and, on answers that waited for it, where its outcome can be awaited again.
+    response.headers["Content-Location"] = f"/runs/{run_id}" if stateless else f"/threads/{thread_id}/runs/{run_id}"
+    if joined:
+        response.headers["Location"] = f"/threads/{thread_id}/runs/{run_id}/join"
 
 
 @router.post("/threads/{thread_id}/runs", response_model=Run)
 async def create_run(ctx: Ctx, thread_id: ThreadId, payload: RunCreateStateful, response: Response) -> dict[str, Any]:
     """Start a background run on a thread; returns at once with the run (`pending` or `running`)."""
     run = await service.create_run(ctx, str(thread_id), payload)
-    _locate(response, run)
+    _locate(response, run["thread_id"], run["run_id"])
     return run
 
 
@@ -44,7 +47,7 @@ async def list_runs(
 async def wait_run(ctx: Ctx, thread_id: ThreadId, payload: RunCreateStateful, response: Response) -> Any:
     """Start a run and answer with the thread's values when it ends."""
     run, outcome = await service.wait_run(ctx, str(thread_id), payload)
-    _locate(response, run)
+    _locate(response, run["thread_id"], run["run_id"], joined=True)
     return outcome
 
 
@@ -62,18 +65,25 @@ async def delete_run(ctx: Ctx, thread_id: ThreadId, run_id: RunId) -> Response:
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/join")
-async def join_run(ctx: Ctx, thread_id: ThreadId, run_id: RunId, cancel_on_disconnect: bool = False) -> Any:
+async def join_run(
+    ctx: Ctx, thread_id: ThreadId, run_id: RunId, response: Response, cancel_on_disconnect: bool = False
+) -> Any:
     """Wait for a run to end and answer with the thread's values."""
-    return await service.join_run(ctx, str(thread_id), str(run_id))
+    outcome = await service.join_run(ctx, str(thread_id), str(run_id))
+    _locate(response, str(thread_id), str(run_id), joined=True)
+    return outcome
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}/cancel")
 async def cancel_run(
-    ctx: Ctx, thread_id: ThreadId, run_id: RunId, wait: bool = False, action: CancelAction = "interrupt"
-) -> dict[str, Any]:
+    ctx: Ctx, thread_id: ThreadId, run_id: RunId, response: Response, wait: bool = False,
+    action: CancelAction = "interrupt",
+) -> Any:
     """Cancel a run (`rollback` also deletes it and what it wrote); `wait` answers once it has stopped."""
-    await service.cancel_run(ctx, str(thread_id), str(run_id), wait=wait, action=action)
-    return {}
+    outcome = await service.cancel_run(ctx, str(thread_id), str(run_id), wait=wait, action=action)
+    if wait:  # it waited as a join does, and says so as the official server does
+        _locate(response, str(thread_id), str(run_id), joined=True)
+    return outcome
 
 
 @router.post("/runs/cancel", status_code=204, response_class=Response)
@@ -87,7 +97,7 @@ async def cancel_runs(ctx: Ctx, request: RunsCancel, action: CancelAction = "int
 async def create_stateless_run(ctx: Ctx, payload: RunCreateStateless, response: Response) -> dict[str, Any]:
     """Start a background run on a new thread (deleted when the run ends unless `on_completion="keep"`)."""
     run = await service.create_stateless_run(ctx, payload)
-    _locate(response, run)
+    _locate(response, run["thread_id"], run["run_id"], stateless=True)
     return run
 
 
@@ -95,7 +105,7 @@ async def create_stateless_run(ctx: Ctx, payload: RunCreateStateless, response: 
 async def wait_stateless_run(ctx: Ctx, payload: RunCreateStateless, response: Response) -> Any:
     """Run on a temporary thread and answer with its values (the thread is deleted unless kept)."""
     run, outcome = await service.wait_run(ctx, None, payload)
-    _locate(response, run)
+    _locate(response, run["thread_id"], run["run_id"], joined=True)
     return outcome
 
 

@@ -19,14 +19,16 @@ router = APIRouter()
 _SSE = {200: {"content": {"text/event-stream": {}}, "description": "The run's events as server-sent events."}}
 
 
-def _response(ctx: Ctx, run: dict[str, Any], *, from_offset: int | None, with_metadata: bool, **options: Any) -> StreamingResponse:
+def _response(
+    ctx: Ctx, run: dict[str, Any], *, from_offset: int | None, with_metadata: bool, stateless: bool = False, **options: Any
+) -> StreamingResponse:
     events = service.run_events(
         ctx, run["thread_id"], run["run_id"], from_offset=from_offset, with_metadata=with_metadata, **options
     )
     return StreamingResponse(
         service.with_heartbeats(events, ctx.settings.stream_heartbeat_secs),
         media_type="text/event-stream",
-        headers=service.stream_headers(run["thread_id"], run["run_id"]),
+        headers=service.stream_headers(run["thread_id"], run["run_id"], stateless=stateless),
     )
 
 
@@ -45,7 +47,7 @@ async def stream_stateless_run(ctx: Ctx, payload: RunCreateStateless) -> Streami
     """Start a run on a temporary thread and stream its events until it ends."""
     run = await run_service.create_stateless_run(ctx, payload)
     return _response(
-        ctx, run, from_offset=0, with_metadata=True, modes=payload.stream_modes,
+        ctx, run, from_offset=0, with_metadata=True, stateless=True, modes=payload.stream_modes,
         cancel_on_disconnect=payload.on_disconnect == "cancel",
     )
 
@@ -70,16 +72,39 @@ async def join_run_stream(
 ) -> StreamingResponse:
     """Join a run's stream: `Last-Event-ID` resumes after that event (`-1`: from the start), else new events only."""
     run = await run_service.get_run(ctx, str(thread_id), str(run_id))
+    return _join(ctx, run, stream_mode, last_event_id, cancel_on_disconnect)
+
+
+def _join(
+    ctx: Ctx, run: dict[str, Any], stream_mode: list[str] | None, last_event_id: str | None,
+    cancel_on_disconnect: bool, *, stateless: bool = False,
+) -> StreamingResponse:
     from_offset = service.parse_last_event_id(last_event_id)
     return _response(
         ctx,
         run,
         from_offset=from_offset,
+        # Replayed from the start, a join opens with the run's `metadata` event; one that joins a
+        # live run takes only what comes next (as the official server's join does).
         with_metadata=from_offset == 0,
+        stateless=stateless,
         # What the join asks for, else what the run was created with (`custom` items only if asked).
         modes=_given(stream_mode) or run["kwargs"].get("stream_mode"),
         cancel_on_disconnect=cancel_on_disconnect,
     )
+
+
+@router.get("/runs/{run_id}/stream", tags=["Stateless Runs"], response_class=StreamingResponse, responses=_SSE)
+async def join_stateless_run_stream(
+    ctx: Ctx,
+    run_id: RunId,
+    cancel_on_disconnect: bool = False,
+    stream_mode: list[str] | None = Query(default=None),
+    last_event_id: str | None = Header(default=None, alias="Last-Event-ID"),
+) -> StreamingResponse:
+    """Join a stateless run's stream (the `Location` its stream answered with), while its run lives."""
+    run = await run_service.get_run_by_id(ctx, str(run_id))
+    return _join(ctx, run, stream_mode, last_event_id, cancel_on_disconnect, stateless=True)
 
 
 @router.get("/threads/{thread_id}/stream", tags=["Threads"], response_class=StreamingResponse, responses=_SSE)

@@ -10,6 +10,7 @@ from api.schemas.common import (
     Durability,
     IfNotExists,
     Json,
+    StreamMode,
     Metadata,
     MultitaskStrategy,
     OnCompletion,
@@ -27,6 +28,7 @@ class Run(BaseModel):
     metadata: Metadata
     kwargs: Metadata
     multitask_strategy: MultitaskStrategy
+    langsmith_session_name: str | None = None
 
 
 class Command(BaseModel):
@@ -47,14 +49,14 @@ class _RunCreateBase(BaseModel):
     config: Metadata = Field(default_factory=dict)
     context: Metadata = Field(default_factory=dict)
     webhook: str | None = None
-    stream_mode: list[str] | str = Field(default_factory=lambda: ["values"])
+    stream_mode: list[StreamMode] | StreamMode = Field(default_factory=lambda: ["values"])
     stream_subgraphs: bool = False
     stream_resumable: bool = False
     feedback_keys: list[str] | None = None
     interrupt_before: list[str] | str | None = None
     interrupt_after: list[str] | str | None = None
     after_seconds: float | None = Field(default=None, ge=0)
-    checkpoint_during: bool = False
+    checkpoint_during: bool = True  # deprecated by `durability`; recorded as the official server does
     durability: Durability = "async"
     on_disconnect: Literal["cancel", "continue"] = "continue"
 

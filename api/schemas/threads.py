@@ -113,10 +113,12 @@ class ThreadState(BaseModel):
     next: list[str]
     tasks: list[Metadata] = Field(default_factory=list)
     checkpoint: CheckpointConfig | None = None
-    metadata: Metadata = Field(default_factory=dict)
+    metadata: Metadata | None = Field(default_factory=dict)
     created_at: str | None = None
     parent_checkpoint: CheckpointConfig | None = None
     interrupts: list[Metadata] = Field(default_factory=list)
+    checkpoint_id: str | None = None
+    parent_checkpoint_id: str | None = None
 
 
 class ThreadStateUpdate(BaseModel):
@@ -138,7 +140,8 @@ class ThreadStateCheckpointRequest(BaseModel):
 class ThreadStateSearch(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    limit: int = Field(default=10, ge=1, le=1000)
+    # The official default is the latest checkpoint only (the SDKs send their own limit of 10).
+    limit: int = Field(default=1, ge=1, le=1000)
     before: CheckpointConfig | str | None = None
     metadata: Metadata | None = None
     checkpoint: CheckpointConfig | None = None

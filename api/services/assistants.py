@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +16,14 @@ from activities.factories import READ_ASSISTANT
 from activities.storage import AssistantRow
 from activities.storage import queries
 from api.context import AppContext
-from api.errors import BadRequest, Conflict, InvalidRequest, NotFound
+from api.errors import (
+    BadRequest,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    assistant_not_found,
+    assistant_to_delete_not_found,
+)
 from api.schemas.assistants import (
     AssistantCountRequest,
     AssistantCreate,
@@ -24,7 +31,7 @@ from api.schemas.assistants import (
     AssistantSearchRequest,
     AssistantVersionsSearchRequest,
 )
-from api.services.pagination import next_page_offset
+from api.services.pagination import Page, page_of
 from api.services.serialize import assistant_to_wire, select_fields, version_to_wire
 from api.services.threads import delete_thread, thread_ids_of_assistant
 from workflows.types import uuid7
@@ -56,7 +63,7 @@ def _is_uuid(value: str) -> bool:
 
 def _require_graph(ctx: AppContext, graph_id: str) -> None:
     if graph_id not in ctx.graphs:
-        raise NotFound(f"Graph '{graph_id}' not found (this server serves: {', '.join(sorted(ctx.graphs))})")
+        raise NotFound(f"Graph '{graph_id}' not found. Expected one of: {sorted(ctx.graphs)}")
 
 
 def mirror_context(config: dict[str, Any], context: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -71,27 +78,37 @@ def mirror_context(config: dict[str, Any], context: dict[str, Any]) -> tuple[dic
     return config, {}
 
 
-async def resolve_assistant(ctx: AppContext, assistant_id_or_graph: str, *, servable: bool = True) -> AssistantRow:
-    """An assistant by id, or a graph's default assistant by graph id (as the official server does)."""
+async def resolve_assistant(
+    ctx: AppContext,
+    assistant_id_or_graph: str,
+    *,
+    servable: bool = True,
+    by_graph: bool = True,
+    missing: Callable[[str], NotFound] | None = None,
+) -> AssistantRow:
+    """An assistant by id, or (`by_graph`, as runs take it) a graph's default assistant by graph id.
+
+    What is neither a UUID nor a graph id is a 422 (the official answer); a UUID no assistant has is
+    the 404 `missing` makes (the bare official one by default)."""
     if not _is_uuid(assistant_id_or_graph):
-        spec = ctx.graphs.get(assistant_id_or_graph)
+        spec = ctx.graphs.get(assistant_id_or_graph) if by_graph else None
         if spec is None:
-            raise NotFound(
-                f"Assistant '{assistant_id_or_graph}' not found: it is neither an assistant id nor a graph id "
-                f"(graphs: {', '.join(sorted(ctx.graphs))})"
+            raise InvalidRequest(
+                f"assistant_id must be an assistant's UUID{' or a graph id' if by_graph else ''}, got "
+                f"{assistant_id_or_graph!r}" + (f" (graphs: {', '.join(sorted(ctx.graphs))})" if by_graph else "")
             )
         assistant_id_or_graph = spec.assistant_id
     async with ctx.db.session() as session:
         row = await queries.get_assistant(session, assistant_id_or_graph)
     if row is None:
-        raise NotFound(f"Assistant '{assistant_id_or_graph}' not found")
+        raise (missing or (lambda _id: assistant_not_found()))(assistant_id_or_graph)
     if servable and row.graph_id not in ctx.graphs:
         raise NotFound(f"Assistant '{row.assistant_id}' uses graph '{row.graph_id}', which this server does not serve")
     return row
 
 
 async def get_assistant(ctx: AppContext, assistant_id: str) -> dict[str, Any]:
-    return assistant_to_wire(await resolve_assistant(ctx, assistant_id, servable=False))
+    return assistant_to_wire(await resolve_assistant(ctx, assistant_id, servable=False, by_graph=False))
 
 
 async def create_assistant(ctx: AppContext, request: AssistantCreate) -> dict[str, Any]:
@@ -127,7 +144,7 @@ async def update_assistant(ctx: AppContext, assistant_id: str, patch: AssistantP
     """Each update is a new version; metadata merges into the current one, other fields replace."""
     if patch.graph_id is not None:
         _require_graph(ctx, patch.graph_id)
-    current = await resolve_assistant(ctx, assistant_id, servable=False)
+    current = await resolve_assistant(ctx, assistant_id, servable=False, by_graph=False, missing=assistant_not_found)
     changes: dict[str, Any] = {}
     if patch.config is not None or patch.context is not None:
         config, context = mirror_context(
@@ -148,13 +165,15 @@ async def update_assistant(ctx: AppContext, assistant_id: str, patch: AssistantP
     async with ctx.db.session() as session:
         row = await queries.get_assistant(session, current.assistant_id)
         if row is None:
-            raise NotFound(f"Assistant '{current.assistant_id}' not found")
+            raise assistant_not_found(current.assistant_id)
         row = await queries.add_assistant_version(session, row, changes)
     return assistant_to_wire(row)
 
 
 async def delete_assistant(ctx: AppContext, assistant_id: str, *, delete_threads: bool) -> None:
-    row = await resolve_assistant(ctx, assistant_id, servable=False)
+    row = await resolve_assistant(
+        ctx, assistant_id, servable=False, by_graph=False, missing=assistant_to_delete_not_found
+    )
     if delete_threads:
         for thread_id in await thread_ids_of_assistant(ctx, row.assistant_id):
             await delete_thread(ctx, thread_id)
@@ -162,7 +181,7 @@ async def delete_assistant(ctx: AppContext, assistant_id: str, *, delete_threads
         await queries.delete_assistant(session, row.assistant_id)
 
 
-async def search_assistants(ctx: AppContext, request: AssistantSearchRequest) -> tuple[list[dict[str, Any]], int | None]:
+async def search_assistants(ctx: AppContext, request: AssistantSearchRequest) -> tuple[list[dict[str, Any]], Page]:
     """The page of assistants, and the offset of the next page if there may be one."""
     async with ctx.db.session() as session:
         rows = await queries.search_assistants(
@@ -170,13 +189,14 @@ async def search_assistants(ctx: AppContext, request: AssistantSearchRequest) ->
             graph_id=request.graph_id,
             name=request.name,
             metadata=request.metadata,
-            limit=request.limit,
+            limit=request.limit + 1,
             offset=request.offset,
             sort_by=request.sort_by,
             sort_order=request.sort_order,
         )
+    rows, page = page_of(rows, request.offset, request.limit)
     found = [select_fields(assistant_to_wire(r), request.select) for r in rows]
-    return found, next_page_offset(request.offset, request.limit, len(rows))
+    return found, page
 
 
 async def count_assistants(ctx: AppContext, request: AssistantCountRequest) -> int:
@@ -187,7 +207,7 @@ async def count_assistants(ctx: AppContext, request: AssistantCountRequest) -> i
 
 
 async def list_versions(ctx: AppContext, assistant_id: str, request: AssistantVersionsSearchRequest) -> list[dict[str, Any]]:
-    row = await resolve_assistant(ctx, assistant_id, servable=False)
+    row = await resolve_assistant(ctx, assistant_id, servable=False, by_graph=False, missing=assistant_not_found)
     async with ctx.db.session() as session:
         versions = await queries.list_assistant_versions(
             session, row.assistant_id, metadata=request.metadata, limit=request.limit, offset=request.offset
@@ -198,7 +218,7 @@ async def list_versions(ctx: AppContext, assistant_id: str, request: AssistantVe
 async def set_latest(ctx: AppContext, assistant_id: str, version: int | None) -> dict[str, Any]:
     if version is None:
         raise InvalidRequest("version is required (in the body or as a query parameter)")
-    row = await resolve_assistant(ctx, assistant_id, servable=False)
+    row = await resolve_assistant(ctx, assistant_id, servable=False, by_graph=False, missing=assistant_not_found)
     async with ctx.db.session() as session:
         current = await queries.get_assistant(session, row.assistant_id)
         updated = None if current is None else await queries.set_latest_assistant_version(session, current, version)
@@ -213,7 +233,7 @@ async def set_latest(ctx: AppContext, assistant_id: str, version: int | None) ->
 @contextlib.asynccontextmanager
 async def _graph(ctx: AppContext, assistant_id: str) -> AsyncIterator[tuple[AssistantRow, Any]]:
     """The assistant and its graph, built for introspection (`assistants.read`) when it is a factory."""
-    row = await resolve_assistant(ctx, assistant_id)
+    row = await resolve_assistant(ctx, assistant_id, by_graph=False)
     config = {"configurable": {**((row.config or {}).get("configurable") or {}), "assistant_id": row.assistant_id}}
     async with ctx.graph(row.graph_id, READ_ASSISTANT, config) as graph:
         yield row, graph
@@ -237,7 +257,13 @@ def parse_xray(value: str | None) -> bool | int:
 async def get_graph(ctx: AppContext, assistant_id: str, xray: bool | int) -> dict[str, Any]:
     async with _graph(ctx, assistant_id) as (_row, graph):
         drawable = await graph.aget_graph(xray=xray)
-    return drawable.to_json()  # type: ignore[no-any-return]
+    drawing: dict[str, Any] = drawable.to_json()
+    for node in drawing.get("nodes", []):
+        # A node's `data.id` is its runnable's import path (the server's internals, not the user's
+        # graph): the official drawing leaves it out.
+        if isinstance(node.get("data"), dict):
+            node["data"].pop("id", None)
+    return drawing
 
 
 def _safe_schema(name: str, build: Any) -> dict[str, Any] | None:

@@ -18,9 +18,20 @@ from activities.graphs import GraphSpec
 from activities.storage import RunRow, ThreadRow
 from activities.storage import queries
 from activities.storage.removal import delete_run_data
+from activities.storage.tables import utcnow
 from activities.wire import jsonable
 from api.context import AppContext
-from api.errors import BadRequest, Conflict, InvalidRequest, NotFound
+from api.errors import (
+    NO_MATCHING_RUNS_TO_CANCEL,
+    NO_RUNS_TO_CANCEL,
+    THREAD_OR_ASSISTANT_NOT_FOUND,
+    BadRequest,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    run_not_found,
+    run_of_thread_not_found,
+)
 from api.schemas.runs import RunCreateStateful, RunCreateStateless, RunsCancel
 from api.services.assistants import mirror_context, resolve_assistant
 from api.services.reconcile import failure_payload, reconciled_status
@@ -44,7 +55,7 @@ def _run_kwargs(payload: RunCreateStateful | RunCreateStateless, config: dict[st
     """The run's `kwargs` as the official server records them."""
     return {
         "input": payload.input,
-        "command": payload.command.model_dump() if payload.command else None,
+        "command": payload.command.model_dump(exclude_unset=True) if payload.command else None,
         "config": config,
         "context": payload.context,
         "webhook": payload.webhook,
@@ -86,10 +97,11 @@ async def _thread_for_run(ctx: AppContext, thread_id: str, if_not_exists: str) -
     async with ctx.db.session() as session:
         thread = await queries.get_thread(session, thread_id)
         if thread is None and if_not_exists == "create":
-            thread = ThreadRow(thread_id=thread_id, meta={}, config={})
+            now = utcnow()
+            thread = ThreadRow(thread_id=thread_id, meta={}, config={}, created_at=now, updated_at=now, state_updated_at=now)
             session.add(thread)
     if thread is None:
-        raise NotFound(f"Thread {thread_id} not found")
+        raise NotFound(THREAD_OR_ASSISTANT_NOT_FOUND)
     return thread
 
 
@@ -102,7 +114,9 @@ async def create_run(
 ) -> dict[str, Any]:
     """Admit a run on a thread: the thread's workflow applies the multitask strategy and starts it."""
     # Everything that can refuse the request is checked before the thread may be created.
-    assistant = await resolve_assistant(ctx, payload.assistant_id)
+    assistant = await resolve_assistant(
+        ctx, payload.assistant_id, missing=lambda _id: NotFound(THREAD_OR_ASSISTANT_NOT_FOUND)
+    )
     spec = ctx.graphs[assistant.graph_id]
     interrupt_before = _static_interrupts("interrupt_before", payload.interrupt_before, spec)
     interrupt_after = _static_interrupts("interrupt_after", payload.interrupt_after, spec)
@@ -121,9 +135,21 @@ async def create_run(
         graph_id=assistant.graph_id,
         assistant_id=assistant.assistant_id,
         user_id=config["configurable"].get("user_id", ""),
-        checkpoint_id=checkpoint_id,
+        # Who made the request, as the official server passes it to graphs (no custom auth yet: issue 16).
+        langgraph_auth_user=None,
+        langgraph_auth_user_id="",
+        langgraph_auth_permissions=[],
     )
-    config.setdefault("metadata", {}).setdefault("created_by", "system")
+    if checkpoint_id:
+        config["configurable"]["checkpoint_id"] = checkpoint_id
+    config["metadata"] = {
+        **(config.get("metadata") or {}),
+        "created_by": (config.get("metadata") or {}).get("created_by", "system"),
+        # A stateless run's metadata does not name the graph (as the official server records it).
+        **({} if isinstance(payload, RunCreateStateless) else {"graph_id": assistant.graph_id}),
+        "assistant_id": assistant.assistant_id,
+        **payload.metadata,
+    }
     kwargs = _run_kwargs(payload, config, temporary)
     run = RunInput(
         run_id=run_id,
@@ -132,16 +158,9 @@ async def create_run(
         graph_id=assistant.graph_id,
         input=payload.input,
         command=kwargs["command"],
-        config={k: v for k, v in config.items() if k != "configurable"}
-        | {"configurable": {k: v for k, v in config["configurable"].items() if v is not None}},
+        config=config,
         context=context,
-        metadata={
-            "graph_id": assistant.graph_id,
-            "assistant_id": assistant.assistant_id,
-            "run_id": run_id,
-            "thread_id": thread.thread_id,
-            **payload.metadata,
-        },
+        metadata=config["metadata"],
         interrupt_before=interrupt_before,
         interrupt_after=interrupt_after,
         checkpoint_id=checkpoint_id,
@@ -156,7 +175,7 @@ async def create_run(
         thread_id=thread.thread_id,
         assistant_id=assistant.assistant_id,
         status="pending",
-        meta=payload.metadata,
+        meta=config["metadata"],
         kwargs=kwargs,
         multitask_strategy=multitask,
     )
@@ -194,16 +213,30 @@ async def _submit(ctx: AppContext, run: RunInput, multitask: str) -> None:
         raise
 
 
-async def require_run(ctx: AppContext, thread_id: str, run_id: str) -> RunRow:
+async def require_run(ctx: AppContext, thread_id: str, run_id: str, missing: str = "Run not found") -> RunRow:
+    """The run, or the 404 with the official `missing` message."""
     async with ctx.db.session() as session:
         row = await queries.get_run(session, thread_id, run_id)
     if row is None:
-        raise NotFound(f"Run {run_id} not found on thread {thread_id}")
+        raise NotFound(missing)
     return row
 
 
 async def get_run(ctx: AppContext, thread_id: str, run_id: str) -> dict[str, Any]:
-    row = await require_run(ctx, thread_id, run_id)
+    async with ctx.db.session() as session:
+        row = await queries.get_run(session, thread_id, run_id)
+    if row is None:
+        await require_thread(ctx, thread_id)  # a missing thread is named as such
+        raise run_of_thread_not_found()
+    return run_to_wire(row, await reconciled_status(ctx, row))
+
+
+async def get_run_by_id(ctx: AppContext, run_id: str) -> dict[str, Any]:
+    """A run found by its id alone (a stateless run's thread is not the caller's to know)."""
+    async with ctx.db.session() as session:
+        row = await session.get(RunRow, run_id)
+    if row is None:
+        raise run_not_found()
     return run_to_wire(row, await reconciled_status(ctx, row))
 
 
@@ -277,23 +310,26 @@ async def delete_run(ctx: AppContext, thread_id: str, run_id: str) -> None:
         await queries.delete_run(session, run_id)
 
 
-async def cancel_run(ctx: AppContext, thread_id: str, run_id: str, *, wait: bool, action: str) -> None:
+async def cancel_run(ctx: AppContext, thread_id: str, run_id: str, *, wait: bool, action: str) -> Any:
     """Cancel the run's workflow: a running node is cancelled through its heartbeat, a queued run never starts.
 
     `rollback` also deletes the run and the checkpoints it wrote, so the thread is as before it.
     """
-    row = await require_run(ctx, thread_id, run_id)
+    row = await require_run(ctx, thread_id, run_id, missing=NO_RUNS_TO_CANCEL)
+    if is_terminal(await reconciled_status(ctx, row)):
+        raise NotFound(NO_MATCHING_RUNS_TO_CANCEL)
     handle = ctx.client.get_workflow_handle(run_workflow_id(run_id))
-    if not is_terminal(row.status):
-        try:
-            await handle.cancel()
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
-    if wait or action == "rollback":
-        await _await_outcome(ctx, thread_id, run_id)
+    try:
+        await handle.cancel()
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+    outcome = await _await_outcome(ctx, thread_id, run_id) if wait or action == "rollback" else None
     if action == "rollback":
         await _roll_back(ctx, row)
+        return {}
+    # Waited for, a cancel answers as the join does (the values the run left), as the official one.
+    return outcome if wait else {}
 
 
 async def _roll_back(ctx: AppContext, row: RunRow) -> None:
@@ -315,4 +351,9 @@ async def cancel_runs(ctx: AppContext, request: RunsCancel, action: str) -> None
             statuses = ["pending", "running"] if request.status == "all" else [request.status or "pending"]
             targets = list(await queries.runs_with_status(session, statuses, request.thread_id))
     for row in targets:
-        await cancel_run(ctx, row.thread_id, row.run_id, wait=False, action=action)
+        try:
+            await cancel_run(ctx, row.thread_id, row.run_id, wait=False, action=action)
+        except NotFound:
+            if request.run_ids:
+                raise
+            # found active, ended since: nothing to cancel

@@ -44,7 +44,9 @@ def select_fields(item: dict[str, Any], fields: list[str] | None) -> dict[str, A
 
 
 def thread_to_wire(row: ThreadRow) -> dict[str, Any]:
-    return {
+    """The official `Thread`: `error` and `interrupts` appear once a run has ended on it (and its
+    config then has a `configurable`), `ttl` only when one was set."""
+    wire: dict[str, Any] = {
         "thread_id": row.thread_id,
         "created_at": iso(row.created_at),
         "updated_at": iso(row.updated_at),
@@ -53,10 +55,14 @@ def thread_to_wire(row: ThreadRow) -> dict[str, Any]:
         "config": row.config or {},
         "status": row.status,
         "values": row.values,
-        "interrupts": row.interrupts or {},
-        "error": row.error,
-        "ttl": row.ttl,
     }
+    if row.interrupts is not None or row.error is not None:
+        wire["config"] = {"configurable": {}, **wire["config"]}
+        wire["error"] = row.error
+        wire["interrupts"] = row.interrupts or {}
+    if row.ttl is not None:
+        wire["ttl"] = row.ttl
+    return wire
 
 
 def run_to_wire(row: RunRow, status: str | None = None) -> dict[str, Any]:
@@ -70,4 +76,5 @@ def run_to_wire(row: RunRow, status: str | None = None) -> dict[str, Any]:
         "metadata": row.meta or {},
         "kwargs": row.kwargs or {},
         "multitask_strategy": row.multitask_strategy,
+        "langsmith_session_name": None,  # the official field; this server sends no traces to LangSmith
     }

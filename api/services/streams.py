@@ -43,11 +43,14 @@ def sse(event: str, data: Any, event_id: str | int | None = None) -> bytes:
     return (text + "\n").encode()
 
 
-def stream_headers(thread_id: str, run_id: str) -> dict[str, str]:
-    """Where to rejoin the stream (`Location`, which the SDKs reconnect to) and where the run is."""
+def stream_headers(thread_id: str, run_id: str, *, stateless: bool = False) -> dict[str, str]:
+    """Where to rejoin the stream (`Location`, which the SDKs reconnect to) and where the run is; a
+    stateless run is named without its temporary thread, as the official server names it (and
+    `GET /runs/{run_id}/stream` serves that `Location`)."""
+    base = f"/runs/{run_id}" if stateless else f"/threads/{thread_id}/runs/{run_id}"
     return {
-        "Location": f"/threads/{thread_id}/runs/{run_id}/stream",
-        "Content-Location": f"/threads/{thread_id}/runs/{run_id}",
+        "Location": f"{base}/stream",
+        "Content-Location": base,
         "Cache-Control": "no-store",
         "X-Accel-Buffering": "no",
     }

@@ -20,7 +20,7 @@ from activities.storage.tables import ThreadStateUpdateRow, utcnow
 from activities.factories import READ_STATE, UPDATE_STATE
 from activities.wire import empty_state, interrupt_to_wire, jsonable, snapshot_to_wire
 from api.context import AppContext
-from api.errors import Conflict, InvalidRequest, NotFound
+from api.errors import BadRequest, Conflict, InvalidRequest, NotFound, no_graph_on_thread, thread_not_found
 from api.schemas.threads import (
     CheckpointConfig,
     Superstep,
@@ -33,7 +33,7 @@ from api.schemas.threads import (
     ThreadStateUpdate,
 )
 from api.services.reconcile import reconcile_thread_runs
-from api.services.pagination import next_page_offset
+from api.services.pagination import Page, page_of
 from api.services.serialize import select_fields, thread_to_wire
 from workflows.run import RunWorkflow
 from workflows.status import thread_status_at_rest
@@ -66,14 +66,18 @@ async def create_thread(ctx: AppContext, request: ThreadCreate) -> dict[str, Any
         if existing is not None:
             if request.if_exists == "do_nothing":
                 return thread_to_wire(existing)
-            raise Conflict(f"Thread {thread_id} already exists")
+            raise Conflict(f"Thread with ID {thread_id} already exists")
+        now = utcnow()  # one instant: a new thread's created_at equals its updated_at, as clients expect
         row = ThreadRow(
             thread_id=thread_id,
+            created_at=now,
+            updated_at=now,
+            state_updated_at=now,
             meta=dict(request.metadata),
             config={},
             ttl=request.ttl.model_dump() if request.ttl else None,
         )
-        queries.refresh_expiry(row, utcnow())
+        queries.refresh_expiry(row, now)
         session.add(row)
     if request.supersteps:
         try:
@@ -99,7 +103,7 @@ async def require_thread(ctx: AppContext, thread_id: str) -> ThreadRow:
     async with ctx.db.session() as session:
         row = await queries.get_thread(session, thread_id)
     if row is None:
-        raise NotFound(f"Thread {thread_id} not found")
+        raise thread_not_found(thread_id)
     return row
 
 
@@ -115,7 +119,7 @@ async def update_thread(ctx: AppContext, thread_id: str, patch: ThreadPatch) -> 
     async with ctx.db.session() as session:
         row = await queries.get_thread(session, thread_id)
         if row is None:
-            raise NotFound(f"Thread {thread_id} not found")
+            raise NotFound("Not Found")  # the official PATCH answer, bare
         now = utcnow()
         if patch.metadata is not None:
             row.meta = {**(row.meta or {}), **patch.metadata}
@@ -144,7 +148,7 @@ def _extract(thread: dict[str, Any], paths: dict[str, str]) -> dict[str, Any]:
     return extracted
 
 
-async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> tuple[list[dict[str, Any]], int | None]:
+async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> tuple[list[dict[str, Any]], Page]:
     ids = [parse_uuid(i, "ids[]") for i in request.ids] if request.ids else None
     async with ctx.db.session() as session:
         rows = await queries.search_threads(
@@ -153,11 +157,12 @@ async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> tuple
             metadata=request.metadata,
             values=request.values,
             status=request.status,
-            limit=request.limit,
+            limit=request.limit + 1,
             offset=request.offset,
             sort_by=request.sort_by,
             sort_order=request.sort_order,
         )
+    rows, page = page_of(rows, request.offset, request.limit)
     found = []
     for row in rows:
         wire = thread_to_wire(row)
@@ -165,7 +170,7 @@ async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> tuple
         if request.extract:
             item["extracted"] = _extract(wire, request.extract)
         found.append(item)
-    return found, next_page_offset(request.offset, request.limit, len(rows))
+    return found, page
 
 
 async def count_threads(ctx: AppContext, request: ThreadCountRequest) -> int:
@@ -306,14 +311,10 @@ async def get_thread_state(
             return live
     graph_id = _graph_of(ctx, row)
     if graph_id is None:
-        if at_checkpoint:
-            raise NotFound(f"Checkpoint {at_checkpoint} not found on thread {thread_id}")
-        return empty_state()
+        return empty_state()  # at an unknown checkpoint too: the official server answers 200 so
     async with ctx.graph(graph_id, READ_STATE, _config(thread_id)) as reader:
         snapshot = await reader.aget_state(_config(thread_id, checkpoint, checkpoint_id), subgraphs=subgraphs)
     if snapshot.created_at is None:
-        if at_checkpoint:
-            raise NotFound(f"Checkpoint {at_checkpoint} not found on thread {thread_id}")
         return empty_state()
     return snapshot_to_wire(snapshot)
 
@@ -345,15 +346,12 @@ async def update_thread_state(ctx: AppContext, thread_id: str, update: ThreadSta
         raise Conflict(f"Thread {thread_id} is busy with a run; update its state once the run has ended")
     graph_id = _graph_of(ctx, row)
     if graph_id is None:
-        raise Conflict(
-            f"Thread {thread_id} has no graph yet: run it first, or create it with metadata.graph_id "
-            f"(one of {', '.join(sorted(ctx.graphs))})"
-        )
+        raise BadRequest(no_graph_on_thread(thread_id))
     try:
         async with ctx.graph(graph_id, UPDATE_STATE, _config(thread_id)) as reader:
-            config = await reader.aupdate_state(
-                _config(thread_id, update.checkpoint, update.checkpoint_id), update.values, as_node=update.as_node
-            )
+            target = _config(thread_id, update.checkpoint, update.checkpoint_id)
+            target["metadata"] = {"graph_id": graph_id}  # the checkpoint's metadata names it, as a run's does
+            config = await reader.aupdate_state(target, update.values, as_node=update.as_node)
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidRequest(f"State update rejected by graph '{graph_id}': {exc}") from None
     await _record_state(ctx, thread_id, graph_id, announce=True)
@@ -362,8 +360,9 @@ async def update_thread_state(ctx: AppContext, thread_id: str, update: ThreadSta
         "thread_id": thread_id,
         "checkpoint_ns": conf.get("checkpoint_ns", ""),
         "checkpoint_id": conf.get("checkpoint_id"),
-        "checkpoint_map": conf.get("checkpoint_map"),
     }
+    if conf.get("checkpoint_map"):
+        checkpoint["checkpoint_map"] = conf["checkpoint_map"]
     # `configurable` and `checkpoint_id` are the deprecated forms the official server still sends.
     return {"checkpoint": checkpoint, "configurable": checkpoint, "checkpoint_id": checkpoint["checkpoint_id"]}
 

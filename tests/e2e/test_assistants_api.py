@@ -10,6 +10,7 @@ from langgraph_sdk import get_client
 from langgraph_sdk.errors import ConflictError, NotFoundError
 
 from tests.conftest import Stack
+from tests.helpers import system_assistant_id
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -110,22 +111,22 @@ async def test_delete_with_threads(stack: Stack) -> None:
 
 async def test_graph_schemas_and_subgraphs(stack: Stack) -> None:
     client = get_client(url=stack.url)
-    graph = await client.assistants.get_graph("agent")
+    graph = await client.assistants.get_graph(await system_assistant_id(client, "agent"))
     assert {n["id"] for n in graph["nodes"]} == {"__start__", "agent", "tools", "__end__"}
     assert {"source": "tools", "target": "agent"} in [
         {"source": e["source"], "target": e["target"]} for e in graph["edges"]
     ]
-    assert (await client.assistants.get_graph("agent", xray=True))["nodes"]
+    assert (await client.assistants.get_graph(await system_assistant_id(client, "agent"), xray=True))["nodes"]
 
-    schemas = await client.assistants.get_schemas("agent")
+    schemas = await client.assistants.get_schemas(await system_assistant_id(client, "agent"))
     assert schemas["graph_id"] == "agent"
     assert "messages" in schemas["input_schema"]["properties"]
     assert "messages" in schemas["state_schema"]["properties"]
     assert "messages" in schemas["output_schema"]["properties"]
 
-    gated = await client.assistants.get_schemas("gated")
+    gated = await client.assistants.get_schemas(await system_assistant_id(client, "gated"))
     assert set(gated["state_schema"]["properties"]) == {"label", "log_file", "gate", "trace"}
 
-    assert await client.assistants.get_subgraphs("agent") == {}
+    assert await client.assistants.get_subgraphs(await system_assistant_id(client, "agent")) == {}
     with pytest.raises(NotFoundError):
         await client.assistants.get_graph(str(uuid.uuid4()))

@@ -78,7 +78,9 @@ def test_background_run_guide_with_curl(sqlite_stack: Stack) -> None:
         "graph_id": "agent",
         "assistant_id": AGENT_ASSISTANT_ID,
         "user_id": "",
-        "checkpoint_id": None,
+        "langgraph_auth_user": None,
+        "langgraph_auth_user_id": "",
+        "langgraph_auth_permissions": [],
     }
     run_id = run["run_id"]
 
@@ -134,7 +136,7 @@ def test_error_answers_with_curl(sqlite_stack: Stack) -> None:
     assert "assistant_id" in body["detail"]
 
     status, body = curl("POST", f"{url}/threads/{thread_id}/runs", {"assistant_id": "nope", "input": GUIDE_INPUT})
-    assert status == 404, body
+    assert status == 422, body  # neither an assistant's UUID nor a graph id, as the official server answers
     assert list(body) == ["detail"] and isinstance(body["detail"], str)
 
     # None of the refused requests left a run behind.

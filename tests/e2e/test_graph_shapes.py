@@ -20,7 +20,7 @@ from langgraph_sdk import get_client
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import ROOT, Stack, start_stack
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, system_assistant_id
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -166,7 +166,7 @@ async def test_factories_build_each_run_with_its_config(shapes_stack: Stack, gra
     # Read paths build the graph too (the state's next nodes come from its topology).
     state = await client.threads.get_state(thread["thread_id"])
     assert state["values"]["seen"] == expected and state["next"] == []
-    schemas = await client.assistants.get_schemas(graph)
+    schemas = await client.assistants.get_schemas(await system_assistant_id(client, graph))
     assert "seen" in schemas["state_schema"]["properties"]
 
 
@@ -177,7 +177,7 @@ async def test_a_context_manager_factory_stays_open_for_the_run_and_closes_after
     run_lines = [line for line in _factory_log(shapes_stack)[before:] if "threads.create_run" in line]
     # Opened once for the run's two nodes, closed when the run ended.
     assert run_lines == ["open threads.create_run", "close threads.create_run"]
-    await client.assistants.get_graph("cm_factory")
+    await client.assistants.get_graph(await system_assistant_id(client, "cm_factory"))
     assert _factory_log(shapes_stack)[-2:] == ["open assistants.read", "close assistants.read"]
 
 

@@ -42,7 +42,9 @@ async def test_background_run_guide(stack: Stack) -> None:
         "graph_id": "agent",
         "assistant_id": AGENT_ASSISTANT_ID,
         "user_id": "",
-        "checkpoint_id": None,
+        "langgraph_auth_user": None,
+        "langgraph_auth_user_id": "",
+        "langgraph_auth_permissions": [],
     }
 
     polled = await client.runs.get(thread["thread_id"], run["run_id"])

@@ -74,7 +74,7 @@ async def test_errors_are_typed(stack: Stack) -> None:
     with pytest.raises(NotFoundError):
         await client.threads.get("00000000-0000-4000-8000-000000000000")
     thread = await client.threads.create()
-    with pytest.raises(NotFoundError) as unknown:
+    with pytest.raises(UnprocessableEntityError) as unknown:  # neither an assistant's UUID nor a graph id
         await client.runs.create(thread["thread_id"], "no-such-graph", input={})
     assert "no-such-graph" in unknown.value.response.json()["detail"]
     with pytest.raises(NotFoundError):

@@ -69,7 +69,11 @@ async def test_cancel_running_and_queued_runs(stack: Stack, tmp_path: Path) -> N
     assert _events(log) == ["r:first", "r:wait-started", "r:wait-cancelled"]
     assert (await client.threads.get_state(tid))["values"]["trace"] == ["r:first"]
     thread = await client.threads.get(tid)
-    assert thread["status"] == "idle"
+    # As on the official server: the run's node never finished, and the error says who stopped it.
+    assert thread["status"] == "interrupted"
+    assert thread["error"] == {
+        "error": "UserInterrupt", "message": "interrupt requested via POST /threads/{thread_id}/runs/{run_id}/cancel"
+    }
     # The thread takes new runs (the gate path is part of the thread's state: clear it).
     assert (await client.runs.wait(tid, "gated", input={"label": "n", "gate": ""}))["trace"][-1] == "n:last"
 
@@ -147,14 +151,14 @@ async def test_delayed_stateless_and_batch_runs(stack: Stack) -> None:
         )
         assert both.status_code == 400
         bad_batch = await http.post("/runs/batch", json=[{"assistant_id": "no-such-graph"}])
-        assert bad_batch.status_code == 404
+        assert bad_batch.status_code == 422
         # A refused stateless run leaves no temporary thread behind.
         before = await client.threads.count()
         refused = await http.post(
             "/runs", json={"assistant_id": "gated", "config": {"configurable": {"a": 1}}, "context": {"a": 1}}
         )
         assert refused.status_code == 400
-        assert (await http.post("/runs", json={"assistant_id": "no-such-graph"})).status_code == 404
+        assert (await http.post("/runs", json={"assistant_id": "no-such-graph"})).status_code == 422
         assert await client.threads.count() == before
 
 

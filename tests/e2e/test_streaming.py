@@ -9,6 +9,7 @@ import pytest
 from langgraph_sdk import get_client
 
 from tests.conftest import Stack
+from tests.helpers import system_assistant_id
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -291,7 +292,7 @@ async def test_a_compiled_subgraph_runs_and_streams_with_its_namespace(stack: St
     with_subgraphs = await client.threads.get_state(thread["thread_id"], subgraphs=True)
     assert with_subgraphs["values"] == state["values"]
     # The subgraph's checkpoints are stored under its namespace, as with LangGraph's own server.
-    subgraphs = await client.assistants.get_subgraphs("nested")
+    subgraphs = await client.assistants.get_subgraphs(await system_assistant_id(client, "nested"))
     assert list(subgraphs) == ["team"]
 
 

@@ -101,10 +101,14 @@ async function assistants(client, tag) {
   a.countTeamZ = await client.assistants.count({ metadata: { tag, team: "z" } });
   a.countAgentGraph = await client.assistants.count({ graphId: "agent" });
 
-  a.graph = await client.assistants.getGraph("agent");
-  a.graphXray = await client.assistants.getGraph("agent", { xray: true });
-  a.schemas = await client.assistants.getSchemas("agent");
-  a.gatedSchemas = await client.assistants.getSchemas("gated");
+  // The assistant routes take an assistant's UUID (a graph id is a 422, as on the official server).
+  const systemAssistant = async (graphId) =>
+    (await client.assistants.search({ graphId, limit: 100 })).find((x) => x.metadata?.created_by === "system")
+      .assistant_id;
+  a.graph = await client.assistants.getGraph(await systemAssistant("agent"));
+  a.graphXray = await client.assistants.getGraph(await systemAssistant("agent"), { xray: true });
+  a.schemas = await client.assistants.getSchemas(await systemAssistant("agent"));
+  a.gatedSchemas = await client.assistants.getSchemas(await systemAssistant("gated"));
 
   a.duplicate = await rejection(
     client.assistants.create({ graphId: "agent", assistantId: id, ifExists: "raise", name: "dup" }),

@@ -1,0 +1,529 @@
+"""The API differential cases: scripts of raw HTTP calls, run on both servers (see api_harness.py).
+
+`CASES` maps a case name to its script. Scripted cases walk one behaviour (a run's life, a
+failure, an interrupt and its resume, a cancel, history and forks, streams in each mode and their
+joins); generated ones (`_invalid_*`, `_missing_*`) send each endpoint the invalid inputs its
+request schema rules out and the ids it cannot find.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.differential.api_harness import Case, Caller
+
+NIL = "00000000-0000-4000-8000-000000000000"  # a well-formed id no server has
+CASES: dict[str, Case] = {}
+
+
+def case(fn: Case) -> Case:
+    CASES[fn.__name__.removeprefix("case_")] = fn
+    return fn
+
+
+def _done(run: Any) -> bool:
+    return isinstance(run, dict) and run.get("status") in ("success", "error", "interrupted", "timeout")
+
+
+# --------------------------------------------------------------------------------------------
+# Threads
+
+
+@case
+async def case_thread_create_get(c: Caller) -> None:
+    created = await c.req("POST", "/threads", {"metadata": {"owner": "a"}})
+    await c.req("GET", f"/threads/{created['thread_id']}")
+
+
+@case
+async def case_thread_create_with_id_and_if_exists(c: Caller) -> None:
+    import uuid
+
+    thread_id = str(uuid.uuid4())
+    await c.req("POST", "/threads", {"thread_id": thread_id})
+    await c.req("POST", "/threads", {"thread_id": thread_id})
+    await c.req("POST", "/threads", {"thread_id": thread_id, "if_exists": "do_nothing"})
+
+
+@case
+async def case_thread_patch_delete(c: Caller) -> None:
+    thread_id = await c.thread(metadata={"a": 1})
+    await c.req("PATCH", f"/threads/{thread_id}", {"metadata": {"b": 2}})
+    await c.req("DELETE", f"/threads/{thread_id}")
+    await c.req("GET", f"/threads/{thread_id}")
+    await c.req("DELETE", f"/threads/{thread_id}")
+
+
+@case
+async def case_thread_search_paginated(c: Caller) -> None:
+    import uuid
+
+    tag = str(uuid.uuid4())
+    for i in range(3):
+        await c.thread(metadata={"tag": tag, "i": i})
+    await c.req("POST", "/threads/search", {"metadata": {"tag": tag}, "limit": 2})
+    await c.req("POST", "/threads/search", {"metadata": {"tag": tag}, "limit": 2, "offset": 2})
+    await c.req("POST", "/threads/search", {"metadata": {"tag": tag}, "limit": 3})
+    await c.req("POST", "/threads/search", {"metadata": {"tag": tag}, "sort_by": "created_at", "sort_order": "asc"})
+    await c.req("POST", "/threads/count", {"metadata": {"tag": tag}})
+    await c.req("POST", "/threads/search", {"metadata": {"tag": tag}, "select": ["thread_id", "metadata"]})
+
+
+@case
+async def case_thread_copy(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "echo", "input": {}}, record=False)
+    copied = await c.req("POST", f"/threads/{thread_id}/copy")
+    await c.req("GET", f"/threads/{copied['thread_id']}/state")
+
+
+# --------------------------------------------------------------------------------------------
+# Runs: wait, background, join, list, get, delete
+
+
+@case
+async def case_run_wait_echo(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "echo", "input": {"count": 5}})
+    await c.req("GET", f"/threads/{thread_id}")
+    await c.req("GET", f"/threads/{thread_id}/state")
+
+
+@case
+async def case_run_background_join(c: Caller) -> None:
+    thread_id = await c.thread()
+    run = await c.req("POST", f"/threads/{thread_id}/runs", {"assistant_id": "echo", "input": {}, "metadata": {"m": 1}})
+    await c.req("GET", f"/threads/{thread_id}/runs/{run['run_id']}/join")
+    await c.req("GET", f"/threads/{thread_id}/runs/{run['run_id']}")
+    await c.req("GET", f"/threads/{thread_id}/runs")
+    await c.req("DELETE", f"/threads/{thread_id}/runs/{run['run_id']}")
+    await c.req("GET", f"/threads/{thread_id}/runs/{run['run_id']}")
+
+
+@case
+async def case_run_command_kwargs(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "asker", "input": {}}, record=False)
+    run = await c.req("POST", f"/threads/{thread_id}/runs", {"assistant_id": "asker", "command": {"resume": "yes"}})
+    await c.req("GET", f"/threads/{thread_id}/runs/{run['run_id']}/join")
+
+
+@case
+async def case_run_stateless_wait(c: Caller) -> None:
+    await c.req("POST", "/runs/wait", {"assistant_id": "echo", "input": {}})
+
+
+@case
+async def case_run_stateless_stream(c: Caller) -> None:
+    await c.stream("POST", "/runs/stream", {"assistant_id": "echo", "input": {}, "stream_mode": ["values", "updates"]})
+
+
+@case
+async def case_run_batch(c: Caller) -> None:
+    await c.req("POST", "/runs/batch", [{"assistant_id": "echo", "input": {}}, {"assistant_id": "echo", "input": {"count": 1}}])
+
+
+@case
+async def case_run_context_mirrors_configurable(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req(
+        "POST", f"/threads/{thread_id}/runs/wait",
+        {"assistant_id": "ctx", "input": {}, "context": {"user": "ann", "level": 3}},
+    )
+    await c.req(
+        "POST", f"/threads/{thread_id}/runs/wait",
+        {"assistant_id": "ctx", "input": {}, "config": {"configurable": {"user": "bob", "extra": "x"}}},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Failures
+
+
+@case
+async def case_run_failure_everywhere(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "failing", "input": {}})
+    await c.req("GET", f"/threads/{thread_id}")
+    await c.req("GET", f"/threads/{thread_id}/state")
+    runs = await c.req("GET", f"/threads/{thread_id}/runs")
+    await c.req("GET", f"/threads/{thread_id}/runs/{runs[0]['run_id']}/join")
+
+
+@case
+async def case_run_failure_stream(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.stream("POST", f"/threads/{thread_id}/runs/stream", {"assistant_id": "failing", "input": {}, "stream_mode": "updates"})
+
+
+# --------------------------------------------------------------------------------------------
+# Interrupts and resume
+
+
+@case
+async def case_interrupt_and_resume(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "asker", "input": {}})
+    await c.req("GET", f"/threads/{thread_id}")
+    await c.req("GET", f"/threads/{thread_id}/state")
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "asker", "command": {"resume": "go"}})
+    await c.req("GET", f"/threads/{thread_id}")
+
+
+@case
+async def case_interrupt_before_node(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "echo", "input": {}, "interrupt_before": ["second"]})
+    await c.req("GET", f"/threads/{thread_id}/state")
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "echo", "input": None})
+
+
+@case
+async def case_interrupt_stream(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.stream("POST", f"/threads/{thread_id}/runs/stream", {"assistant_id": "asker", "input": {}, "stream_mode": ["values", "updates"]})
+
+
+# --------------------------------------------------------------------------------------------
+# State, history, forks
+
+
+@case
+async def case_state_history(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "echo", "input": {}}, record=False)
+    await c.req("GET", f"/threads/{thread_id}/history")
+    await c.req("POST", f"/threads/{thread_id}/history", {"limit": 2})
+    await c.req("POST", f"/threads/{thread_id}/history", {})
+    await c.req("GET", f"/threads/{thread_id}/history", params={"limit": 10})
+
+
+@case
+async def case_state_at_checkpoint(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "echo", "input": {}}, record=False)
+    history = await c.req("POST", f"/threads/{thread_id}/history", {"limit": 10}, record=False)
+    checkpoint_id = history[1]["checkpoint"]["checkpoint_id"]
+    await c.req("GET", f"/threads/{thread_id}/state/{checkpoint_id}")
+    await c.req("POST", f"/threads/{thread_id}/state/checkpoint", {"checkpoint": {"checkpoint_id": checkpoint_id}})
+    await c.req("GET", f"/threads/{thread_id}/state/{NIL}")
+
+
+@case
+async def case_update_state_and_fork(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "echo", "input": {}}, record=False)
+    await c.req("POST", f"/threads/{thread_id}/state", {"values": {"items": ["manual"]}, "as_node": "first"})
+    await c.req("GET", f"/threads/{thread_id}/state")
+    history = await c.req("POST", f"/threads/{thread_id}/history", {"limit": 10}, record=False)
+    fork_from = history[-2]["checkpoint"]["checkpoint_id"]
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "echo", "input": None, "checkpoint_id": fork_from})
+    await c.req("GET", f"/threads/{thread_id}/state")
+
+
+@case
+async def case_state_empty_thread(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("GET", f"/threads/{thread_id}/state")
+    await c.req("POST", f"/threads/{thread_id}/history", {})
+    await c.req("POST", f"/threads/{thread_id}/state", {"values": {"items": ["x"]}})
+
+
+# --------------------------------------------------------------------------------------------
+# Cancel and multitask strategies
+
+
+async def _running_slow(c: Caller, thread_id: str) -> str:
+    run = await c.req("POST", f"/threads/{thread_id}/runs", {"assistant_id": "slow", "input": {"seconds": 30}}, record=False)
+    await c.until(f"/threads/{thread_id}/runs/{run['run_id']}", lambda r: r.get("status") == "running")
+    return str(run["run_id"])
+
+
+@case
+async def case_cancel_interrupt(c: Caller) -> None:
+    thread_id = await c.thread()
+    run_id = await _running_slow(c, thread_id)
+    # The reference answers this waited cancel with {} or with the run's values, as its race goes:
+    # only that it succeeds is compared.
+    cancelled = await c.client.post(f"/threads/{thread_id}/runs/{run_id}/cancel", params={"action": "interrupt", "wait": "true"})
+    c.note("cancel status", cancelled.status_code)
+    await c.until(f"/threads/{thread_id}/runs/{run_id}", _done)
+    await c.req("GET", f"/threads/{thread_id}/runs/{run_id}")
+    await c.until(f"/threads/{thread_id}", lambda t: t.get("status") != "busy")
+    await c.req("GET", f"/threads/{thread_id}")
+
+
+@case
+async def case_cancel_rollback(c: Caller) -> None:
+    thread_id = await c.thread()
+    run_id = await _running_slow(c, thread_id)
+    await c.req("POST", f"/threads/{thread_id}/runs/{run_id}/cancel", params={"action": "rollback", "wait": "true"})
+    await c.req("GET", f"/threads/{thread_id}/runs/{run_id}")
+    await c.until(f"/threads/{thread_id}", lambda t: t.get("status") != "busy")
+    await c.req("GET", f"/threads/{thread_id}")
+
+
+@case
+async def case_cancel_finished_run(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "echo", "input": {}}, record=False)
+    runs = await c.req("GET", f"/threads/{thread_id}/runs", record=False)
+    await c.req("POST", f"/threads/{thread_id}/runs/{runs[0]['run_id']}/cancel")
+    await c.req("POST", f"/threads/{thread_id}/runs/{NIL}/cancel")
+
+
+@case
+async def case_multitask_reject(c: Caller) -> None:
+    thread_id = await c.thread()
+    await _running_slow(c, thread_id)
+    await c.req("POST", f"/threads/{thread_id}/runs", {"assistant_id": "slow", "input": {}, "multitask_strategy": "reject"})
+    await c.req("POST", f"/threads/{thread_id}/runs/cancel", {"status": "all"}, record=False)
+
+
+@case
+async def case_multitask_interrupt(c: Caller) -> None:
+    thread_id = await c.thread()
+    first = await _running_slow(c, thread_id)
+    second = await c.req(
+        "POST", f"/threads/{thread_id}/runs", {"assistant_id": "echo", "input": {}, "multitask_strategy": "interrupt"}
+    )
+    await c.req("GET", f"/threads/{thread_id}/runs/{second['run_id']}/join")
+    await c.until(f"/threads/{thread_id}/runs/{first}", _done)
+    await c.req("GET", f"/threads/{thread_id}/runs/{first}")
+
+
+@case
+async def case_multitask_enqueue(c: Caller) -> None:
+    thread_id = await c.thread()
+    first = await c.req("POST", f"/threads/{thread_id}/runs", {"assistant_id": "slow", "input": {"seconds": 1}})
+    second = await c.req(
+        "POST", f"/threads/{thread_id}/runs", {"assistant_id": "echo", "input": {}, "multitask_strategy": "enqueue"}
+    )
+    await c.req("GET", f"/threads/{thread_id}/runs/{second['run_id']}/join")
+    await c.req("GET", f"/threads/{thread_id}/runs/{first['run_id']}")
+
+
+# --------------------------------------------------------------------------------------------
+# Streams in each mode, and joins
+
+
+for _mode in ("values", "updates", "debug", "tasks", "checkpoints", "custom", "messages-tuple", "events"):
+
+    async def _stream_mode(c: Caller, mode: str = _mode) -> None:
+        thread_id = await c.thread()
+        await c.stream("POST", f"/threads/{thread_id}/runs/stream", {"assistant_id": "echo", "input": {}, "stream_mode": mode})
+
+    CASES[f"stream_mode[{_mode}]"] = _stream_mode
+
+
+@case
+async def case_stream_join_background(c: Caller) -> None:
+    """A join with `Last-Event-ID: -1` replays the run's stream from its start (`metadata` first).
+    (Without it a join takes what comes next, which depends on when it joined: the reference starts
+    runs about a second later than ours.)"""
+    thread_id = await c.thread()
+    body = {"assistant_id": "slow", "input": {"seconds": 1}, "stream_mode": ["values"], "stream_resumable": True}
+    run = await c.req("POST", f"/threads/{thread_id}/runs", body)
+    await c.req("GET", f"/threads/{thread_id}/runs/{run['run_id']}/join", record=False)
+    await c.stream("GET", f"/threads/{thread_id}/runs/{run['run_id']}/stream", headers={"Last-Event-ID": "-1"})
+
+
+@case
+async def case_stream_headers(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.stream("POST", f"/threads/{thread_id}/runs/stream", {"assistant_id": "echo", "input": {}})
+    await c.stream("POST", "/runs/stream", {"assistant_id": "echo", "input": {}})
+
+
+# --------------------------------------------------------------------------------------------
+# Assistants
+
+
+@case
+async def case_assistant_crud(c: Caller) -> None:
+    import uuid
+
+    tag = str(uuid.uuid4())
+    created = await c.req("POST", "/assistants", {"graph_id": "echo", "name": "mine", "metadata": {"tag": tag}, "config": {"tags": ["t"]}})
+    assistant_id = created["assistant_id"]
+    await c.req("GET", f"/assistants/{assistant_id}")
+    await c.req("PATCH", f"/assistants/{assistant_id}", {"name": "renamed"})
+    await c.req("POST", f"/assistants/{assistant_id}/versions", {})
+    await c.req("POST", f"/assistants/{assistant_id}/latest", {"version": 1})
+    await c.req("POST", "/assistants/search", {"metadata": {"tag": tag}})
+    await c.req("POST", "/assistants/count", {"metadata": {"tag": tag}})
+    await c.req("DELETE", f"/assistants/{assistant_id}")
+    await c.req("GET", f"/assistants/{assistant_id}")
+
+
+@case
+async def case_assistant_system(c: Caller) -> None:
+    assistant_id = await c.assistant_id("echo")
+    await c.req("GET", f"/assistants/{assistant_id}")
+    await c.req("GET", f"/assistants/{assistant_id}/graph")
+    await c.req("GET", f"/assistants/{assistant_id}/subgraphs")
+    await c.req("GET", "/assistants/echo")
+
+
+@case
+async def case_assistant_unknown_graph(c: Caller) -> None:
+    await c.req("POST", "/assistants", {"graph_id": "nope"})
+
+
+# --------------------------------------------------------------------------------------------
+# Generated: ids nobody has, and ids that are not ids
+
+
+_MISSING_THREAD_ROUTES = [
+    ("GET", "/threads/{t}"), ("PATCH", "/threads/{t}"), ("DELETE", "/threads/{t}"),
+    ("GET", "/threads/{t}/state"), ("POST", "/threads/{t}/state"), ("POST", "/threads/{t}/history"),
+    ("GET", "/threads/{t}/history"), ("POST", "/threads/{t}/copy"), ("GET", "/threads/{t}/runs"),
+    ("POST", "/threads/{t}/runs"), ("POST", "/threads/{t}/runs/wait"), ("POST", "/threads/{t}/runs/stream"),
+    ("GET", "/threads/{t}/runs/{r}"), ("GET", "/threads/{t}/runs/{r}/join"), ("GET", "/threads/{t}/runs/{r}/stream"),
+    ("POST", "/threads/{t}/runs/{r}/cancel"), ("DELETE", "/threads/{t}/runs/{r}"),
+    ("GET", "/assistants/{t}"), ("PATCH", "/assistants/{t}"), ("DELETE", "/assistants/{t}"),
+    ("GET", "/assistants/{t}/graph"), ("GET", "/assistants/{t}/schemas"), ("POST", "/assistants/{t}/versions"),
+]
+_BODIES = {
+    "PATCH": {"metadata": {}},
+    "POST": {"assistant_id": "echo", "input": {}},
+}
+
+
+def _route_case(method: str, template: str, thread: str, run: str) -> Case:
+    async def run_route(c: Caller) -> None:
+        path = template.format(t=thread, r=run)
+        body = _BODIES.get(method) if method in ("POST", "PATCH") else None
+        if path.endswith(("/state", "/history", "/versions")) and method == "POST":
+            body = {"values": {}} if path.endswith("/state") else {}
+        if path.endswith("/copy"):
+            body = None
+        if path.endswith("/stream") and method == "GET":
+            await c.stream(method, path)
+        else:
+            await c.req(method, path, body)
+
+    return run_route
+
+
+for _method, _template in _MISSING_THREAD_ROUTES:
+    CASES[f"missing[{_method} {_template}]"] = _route_case(_method, _template, NIL, NIL)
+    CASES[f"not_uuid[{_method} {_template}]"] = _route_case(_method, _template, "not-a-uuid", "not-a-uuid")
+
+
+async def _existing_thread_missing_run(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("GET", f"/threads/{thread_id}/runs/{NIL}")
+    await c.req("GET", f"/threads/{thread_id}/runs/{NIL}/join")
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": NIL, "input": {}})
+    await c.req("POST", f"/threads/{thread_id}/runs", {"assistant_id": "nope", "input": {}})
+
+
+CASES["missing_run_on_existing_thread"] = _existing_thread_missing_run
+
+
+# --------------------------------------------------------------------------------------------
+# Generated: invalid run requests on each run-creating endpoint
+
+_RUN_ENDPOINTS = {
+    "thread_background": "/threads/{t}/runs",
+    "thread_wait": "/threads/{t}/runs/wait",
+    "thread_stream": "/threads/{t}/runs/stream",
+    "stateless_background": "/runs",
+    "stateless_wait": "/runs/wait",
+    "stateless_stream": "/runs/stream",
+}
+_INVALID_RUN_FIELDS: dict[str, Any] = {
+    "multitask_strategy": "bogus",
+    "if_not_exists": "bogus",
+    "on_disconnect": "bogus",
+    "on_completion": "bogus",
+    "stream_mode": "bogus",
+    "stream_mode_list": ["values", "bogus"],
+    "durability": "bogus",
+    "assistant_id_int": 5,
+    "config": "not an object",
+    "metadata": "not an object",
+    "interrupt_before": 5,
+    "interrupt_after": {"a": 1},
+    "stream_subgraphs": "often",
+    "after_seconds": "later",
+    "checkpoint_id_int": 5,
+    "context": "text",
+    "feedback_keys": "k",
+}
+
+
+def _invalid_run_case(template: str, field_name: str, value: Any) -> Case:
+    async def run_invalid(c: Caller) -> None:
+        path = template.format(t=await c.thread()) if "{t}" in template else template
+        body: dict[str, Any] = {"assistant_id": "echo", "input": {}}
+        key = field_name.removesuffix("_list").removesuffix("_int")
+        body[key] = value
+        if path.endswith("/stream"):
+            await c.stream("POST", path, body)
+        else:
+            await c.req("POST", path, body)
+
+    return run_invalid
+
+
+for _endpoint, _template in _RUN_ENDPOINTS.items():
+    for _field, _value in _INVALID_RUN_FIELDS.items():
+        CASES[f"invalid_run[{_endpoint}.{_field}]"] = _invalid_run_case(_template, _field, _value)
+
+    async def _no_assistant(c: Caller, template: str = _template) -> None:
+        path = template.format(t=await c.thread()) if "{t}" in template else template
+        await c.req("POST", path, {"input": {}})
+
+    async def _not_json(c: Caller, template: str = _template) -> None:
+        path = template.format(t=await c.thread()) if "{t}" in template else template
+        await c.req("POST", path, raw="{not json")
+
+    CASES[f"invalid_run[{_endpoint}.no_assistant]"] = _no_assistant
+    CASES[f"invalid_run[{_endpoint}.not_json]"] = _not_json
+
+
+# --------------------------------------------------------------------------------------------
+# Generated: invalid requests on the other endpoints
+
+_INVALID_OTHER: list[tuple[str, str, Any]] = [
+    ("POST", "/threads", {"if_exists": "bogus"}),
+    ("POST", "/threads", {"metadata": "x"}),
+    ("POST", "/threads", {"thread_id": "not-a-uuid"}),
+    ("POST", "/threads/search", {"status": "bogus"}),
+    ("POST", "/threads/search", {"limit": "x"}),
+    ("POST", "/threads/search", {"sort_by": "bogus"}),
+    ("POST", "/threads/search", {"sort_order": "sideways"}),
+    ("POST", "/threads/search", {"metadata": "x"}),
+    ("POST", "/threads/count", {"status": "bogus"}),
+    ("POST", "/assistants", {}),
+    ("POST", "/assistants", {"graph_id": "echo", "if_exists": "bogus"}),
+    ("POST", "/assistants", {"graph_id": "echo", "config": "x"}),
+    ("POST", "/assistants/search", {"sort_by": "bogus"}),
+    ("POST", "/assistants/search", {"limit": "x"}),
+    ("POST", "/assistants/search", {"metadata": "x"}),
+    ("POST", "/assistants/count", {"metadata": "x"}),
+    ("POST", "/runs/batch", {"assistant_id": "echo"}),
+    ("POST", "/runs/batch", [{"input": {}}]),
+]
+
+for _index, (_method, _path, _body) in enumerate(_INVALID_OTHER):
+
+    async def _other(c: Caller, method: str = _method, path: str = _path, body: Any = _body) -> None:
+        await c.req(method, path, body)
+
+    CASES[f"invalid[{_method} {_path} #{_index}]"] = _other
+
+
+async def _invalid_on_thread(c: Caller) -> None:
+    thread_id = await c.thread()
+    await c.req("POST", f"/threads/{thread_id}/history", {"limit": "x"})
+    await c.req("POST", f"/threads/{thread_id}/state", {"values": {}, "as_node": "nope"})
+    await c.req("PATCH", f"/threads/{thread_id}", {"metadata": "x"})
+    await c.req("POST", f"/threads/{thread_id}/runs/cancel", {"status": "bogus"})
+    await c.req("GET", f"/threads/{thread_id}/runs", params={"status": "bogus"})
+    await c.req("GET", f"/threads/{thread_id}/runs", params={"limit": "x"})
+
+
+CASES["invalid_on_thread"] = _invalid_on_thread

@@ -1,0 +1,259 @@
+"""The API differential harness: raw HTTP cases run against the reference server and our stack.
+
+A case (tests/differential/api_cases.py) is an async function of a `Caller`. Every request it makes
+through the caller is recorded: the status code, the body, the headers clients use and, for a
+stream, the SSE event sequence. The recordings of the two servers are normalized (`normalize`) and
+must be equal; the differences we keep on purpose are listed in docs/compatibility.md (section
+"API harness: deliberate differences", read by `deliberate_differences()`), each naming its case.
+
+Normalization, so that only what a client could depend on is compared:
+- UUIDs (and 32-hex-digit ids such as interrupt ids) become `<id:N>`, numbered per case in the order they are first met (walking dict keys
+  sorted), so "the run id in the metadata event is the id the create returned" is still checked;
+- timestamps become `<ts>`; an `updated_at` equal to its object's `created_at` becomes
+  `<ts=created_at>` (clients rely on a new resource's two being equal);
+- keys naming the server itself (`SERVER_IDENTITY_KEYS`: versions, host, plan, request id) are dropped,
+  and so are the reference's private `__dunder__` bookkeeping keys in a run's configurable
+  (`__request_start_time_ms__`, `__after_seconds__`, `__pregel_node_finished`);
+- a 422's `detail` is compared by presence only: both servers name the failing field, in their own
+  words (docs/compatibility.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+API_PROJECT = Path(__file__).resolve().parent / "api_project"
+COMPATIBILITY = ROOT / "docs" / "compatibility.md"
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Ids that are UUIDs without dashes or hashes of them (interrupt ids: a digest of the task's namespace).
+_ID = re.compile(_UUID.pattern + r"|\b[0-9a-f]{32}\b")
+_TS = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
+# Checkpoint metadata and run kwargs name the server that wrote them: never the same on two servers.
+SERVER_IDENTITY_KEYS = {
+    "langgraph_version", "langgraph_api_version", "langgraph_plan", "langgraph_host", "langgraph_api_url",
+    "langgraph_request_id",
+}
+HEADERS = ("content-type", "location", "content-location", "x-pagination-total", "x-pagination-next")
+
+
+@dataclass
+class Exchange:
+    """One request and what came back."""
+
+    request: str
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    events: list[dict[str, Any]] | None = None
+
+
+class CaseFailed(Exception):
+    """The case itself could not go on (a precondition it waits for never came)."""
+
+
+class Caller:
+    """What a case uses to talk to one server; records what it is told to."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.exchanges: list[Exchange] = []
+
+    async def req(
+        self, method: str, path: str, json_body: Any = None, *, params: dict[str, Any] | None = None,
+        record: bool = True, raw: str | None = None,
+    ) -> Any:
+        """One request; its parsed JSON body (None when empty). `raw` sends that text as the body."""
+        kwargs: dict[str, Any] = {"params": params}
+        if raw is not None:
+            kwargs["content"] = raw
+            kwargs["headers"] = {"content-type": "application/json"}
+        elif json_body is not None:
+            kwargs["json"] = json_body
+        response = await self.client.request(method, path, **kwargs)
+        body = _parse(response)
+        if record:
+            self.exchanges.append(
+                Exchange(f"{method} {_shape(path)}", response.status_code, body, _headers(response))
+            )
+        return body
+
+    async def stream(
+        self, method: str, path: str, json_body: Any = None, *, headers: dict[str, str] | None = None,
+        record: bool = True,
+    ) -> list[dict[str, Any]]:
+        """A streaming request, read to its end; its SSE events (event name and parsed data)."""
+        events: list[dict[str, Any]] = []
+        async with self.client.stream(method, path, json=json_body, headers=headers) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                body = _parse(response)
+                self.exchanges.append(Exchange(f"{method} {_shape(path)}", response.status_code, body, _headers(response)))
+                return events
+            event, data = None, []
+            async for line in response.aiter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].lstrip())
+                elif line == "" and event is not None:
+                    text = "\n".join(data)
+                    try:
+                        parsed = json.loads(text) if text else None
+                    except ValueError:
+                        parsed = text
+                    events.append({"event": event, "data": parsed})
+                    event, data = None, []
+            if record:
+                self.exchanges.append(
+                    Exchange(f"{method} {_shape(path)}", response.status_code, None, _headers(response), events)
+                )
+        return events
+
+    async def thread(self, **body: Any) -> str:
+        created = await self.req("POST", "/threads", body, record=False)
+        return str(created["thread_id"])
+
+    async def assistant_id(self, graph_id: str) -> str:
+        """The graph's system assistant's id (a UUID on both servers)."""
+        found = await self.req("POST", "/assistants/search", {"graph_id": graph_id, "limit": 100}, record=False)
+        for assistant in found:
+            if (assistant.get("metadata") or {}).get("created_by") == "system":
+                return str(assistant["assistant_id"])
+        raise CaseFailed(f"no system assistant for {graph_id}")
+
+    async def until(self, path: str, done: Callable[[Any], bool], *, timeout: float = 30.0) -> Any:
+        """GET `path` (unrecorded) until `done(body)`: how a case waits for a run to reach a state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            body = await self.req("GET", path, record=False)
+            if done(body):
+                return body
+            if time.monotonic() > deadline:
+                raise CaseFailed(f"{_shape(path)} never reached the awaited state; last: {body}")
+            await asyncio.sleep(0.05)
+
+    def note(self, label: str, value: Any) -> None:
+        """Record a value the case computed (e.g. a field of a body it read unrecorded)."""
+        self.exchanges.append(Exchange(f"note {label}", 0, value))
+
+
+def _parse(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _shape(path: str) -> str:
+    return _UUID.sub("<id>", path)
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    found = {}
+    for name in HEADERS:
+        if name in response.headers:
+            value = response.headers[name]
+            found[name] = "<present>" if name == "x-pagination-next" and value else _shape(value)
+    return found
+
+
+Case = Callable[[Caller], Awaitable[None]]
+
+
+async def run_case(url: str, case: Case, *, timeout: float = 60.0) -> dict[str, Any]:
+    """The case's recorded exchanges against the server at `url` (or where it failed)."""
+    async with httpx.AsyncClient(base_url=url, timeout=timeout) as client:
+        caller = Caller(client)
+        error = None
+        try:
+            await asyncio.wait_for(case(caller), timeout=timeout)
+        except (CaseFailed, httpx.HTTPError, asyncio.TimeoutError, KeyError, TypeError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+    return {"exchanges": caller.exchanges, "error": error}
+
+
+async def run_cases(url: str, cases: dict[str, Case], *, concurrency: int = 8) -> dict[str, dict[str, Any]]:
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(name: str, case: Case) -> tuple[str, dict[str, Any]]:
+        async with semaphore:
+            return name, await run_case(url, case)
+
+    return dict(await asyncio.gather(*(one(n, c) for n, c in cases.items())))
+
+
+class Normalizer:
+    """Ids numbered by first appearance, timestamps masked, server identity dropped."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+
+    def _id(self, match: re.Match[str]) -> str:
+        return self.ids.setdefault(match.group(0).lower(), f"<id:{len(self.ids)}>")
+
+    def text(self, value: str) -> str:
+        return _TS.sub("<ts>", _ID.sub(self._id, value))
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list | tuple):
+            return [self(v) for v in value]
+        if isinstance(value, dict):
+            out = {}
+            for key in sorted(value, key=str):
+                if key in SERVER_IDENTITY_KEYS or (isinstance(key, str) and key.startswith("__") and key.endswith(("__", "_finished"))):
+                    continue
+                if key == "updated_at" and value.get("created_at") is not None and value[key] == value["created_at"]:
+                    out[key] = "<ts=created_at>"
+                    continue
+                out[self.text(str(key))] = self(value[key])
+            return out
+        return value
+
+
+def normalize(recorded: dict[str, Any]) -> dict[str, Any]:
+    n = Normalizer()
+    out = []
+    for exchange in recorded["exchanges"]:
+        body = exchange.body
+        if exchange.status == 422 and isinstance(body, dict) and "detail" in body:
+            body = {"detail": "<present>"}
+        item: dict[str, Any] = {"request": exchange.request, "status": exchange.status, "body": n(body)}
+        if exchange.headers:
+            item["headers"] = n(exchange.headers)
+        if exchange.events is not None:
+            item["events"] = [{"event": e["event"], "data": n(e["data"])} for e in exchange.events]
+        out.append(item)
+    return {"exchanges": out, "error": recorded["error"]}
+
+
+def deliberate_differences(path: Path = COMPATIBILITY) -> dict[str, str]:
+    """Case name -> why ours differs on purpose, from docs/compatibility.md's API harness section.
+
+    Lines there look like ``- `case_name`: the reason``."""
+    text = path.read_text()
+    _, _, section = text.partition("## API harness: deliberate differences")
+    section = section.split("\n## ", 1)[0]
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^- `([^`]+)`: (.+)$", section, re.M)}
+
+
+def diff(expected: Any, actual: Any) -> str:
+    import difflib
+
+    a = json.dumps(expected, indent=1, sort_keys=True, default=str).splitlines()
+    b = json.dumps(actual, indent=1, sort_keys=True, default=str).splitlines()
+    return "\n".join(difflib.unified_diff(a, b, "reference", "ours", lineterm="", n=3))
