@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
         EVENTS_TOPIC,
         MessageEvents,
         astream_modes,
+        public_event,
+        wire_part,
         STREAM_SUBGRAPHS_TAG,
         event_name,
         message_tags,
@@ -230,7 +233,9 @@ class RunWorkflow:
                         self._events.publish(event)
             wire = wire_mode(mode, requested)
             if wire is not None:
-                self._events.publish({"event": event_name(wire, tuple(namespace)), "data": jsonable(chunk)})
+                self._events.publish(
+                    {"event": event_name(wire, tuple(namespace)), "data": jsonable(wire_part(wire, chunk))}
+                )
         return output
 
     async def _parts(self, run: RunInput, requested: list[str], subgraphs: bool) -> Any:
@@ -248,8 +253,10 @@ class RunWorkflow:
             async for part in self._app.astream(_graph_input(run), self._config, **options):
                 yield part
             return
-        async for event in self._app.astream_events(_graph_input(run), self._config, version="v2", **options):
-            self._events.publish({"event": "events", "data": jsonable(event)})
+        # As the official server: the root run of the events is the run itself, named after its graph.
+        config = {**self._config, "run_id": uuid.UUID(run.run_id), "run_name": run.graph_id}
+        async for event in self._app.astream_events(_graph_input(run), config, version="v2", **options):
+            self._events.publish({"event": "events", "data": jsonable(public_event(event))})
             if event.get("event") == "on_chain_stream" and not event.get("parent_ids"):
                 yield event["data"]["chunk"]
 

@@ -31,6 +31,16 @@ _TAG_OF_MODE = {
 # On the run's config when it asked for `stream_subgraphs`: subgraph nodes in activities then send
 # their custom items with their namespace (activities/custom_stream.py), else drop them, as LangGraph.
 STREAM_SUBGRAPHS_TAG = "agent-server:stream-subgraphs"
+INTERNAL_TAG_PREFIX = "agent-server:"
+
+
+def public_event(event: dict[str, Any]) -> dict[str, Any]:
+    """An `astream_events` event as a client sees it: without the tags this server uses to ask its
+    own nodes for stream parts."""
+    tags = event.get("tags")
+    if not tags:
+        return event
+    return {**event, "tags": [t for t in tags if not str(t).startswith(INTERNAL_TAG_PREFIX)]}
 OUR_TAGS = frozenset([*_TAG_OF_MODE.values(), STREAM_SUBGRAPHS_TAG])
 # A `custom` topic item from a subgraph's node: {CUSTOM_NAMESPACE_KEY: [segments], "data": item}.
 CUSTOM_NAMESPACE_KEY = "__agent_server_namespace__"
@@ -147,6 +157,28 @@ def event_name(mode: str, namespace: tuple[str, ...] = ()) -> str:
 def wire_mode(astream_mode: str, requested: Iterable[str]) -> str | None:
     """The official mode an `astream` part is published as, or None when nobody asked for it."""
     return astream_mode if astream_mode in set(requested) else None
+
+
+def _checkpoint_of(config: Any) -> dict[str, Any] | None:
+    conf = config.get("configurable") if isinstance(config, dict) else None
+    if not conf or not conf.get("checkpoint_id"):
+        return None
+    return {k: conf.get(k, "") for k in ("checkpoint_id", "checkpoint_ns", "thread_id")}
+
+
+def wire_part(mode: str, chunk: Any) -> Any:
+    """An `astream` part as the official server sends it: a `debug` checkpoint also names its
+    checkpoint and its parent (`checkpoint`, `parent_checkpoint`), as a thread state does."""
+    if mode == "debug" and isinstance(chunk, dict) and chunk.get("type") == "checkpoint":
+        payload = chunk.get("payload")
+        if isinstance(payload, dict):
+            payload = {
+                **payload,
+                "checkpoint": _checkpoint_of(payload.get("config")),
+                "parent_checkpoint": _checkpoint_of(payload.get("parent_config")),
+            }
+            return {**chunk, "payload": payload}
+    return chunk
 
 
 def messages_from_update(update: Any) -> list[tuple[Any, dict[str, Any]]]:

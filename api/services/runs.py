@@ -332,9 +332,16 @@ async def cancel_run(ctx: AppContext, thread_id: str, run_id: str, *, wait: bool
     return outcome if wait else {}
 
 
+# What a rolled-back thread shows as its error, as the official server words it.
+USER_ROLLBACK = {
+    "error": "UserRollback",
+    "message": "rollback requested via POST /threads/{thread_id}/runs/{run_id}/cancel",
+}
+
+
 async def _roll_back(ctx: AppContext, row: RunRow) -> None:
     await delete_run_data(ctx.db, row.thread_id, row.run_id)
-    await record_state_if_known(ctx, row.thread_id)
+    await record_state_if_known(ctx, row.thread_id, error=USER_ROLLBACK)
 
 
 async def cancel_runs(ctx: AppContext, request: RunsCancel, action: str) -> None:

@@ -45,7 +45,8 @@ def select_fields(item: dict[str, Any], fields: list[str] | None) -> dict[str, A
 
 def thread_to_wire(row: ThreadRow) -> dict[str, Any]:
     """The official `Thread`: `error` and `interrupts` appear once a run has ended on it (and its
-    config then has a `configurable`), `ttl` only when one was set."""
+    config then has a `configurable`; `interrupts` not once a rollback left no checkpoint), `ttl`
+    only when one was set."""
     wire: dict[str, Any] = {
         "thread_id": row.thread_id,
         "created_at": iso(row.created_at),
@@ -59,7 +60,8 @@ def thread_to_wire(row: ThreadRow) -> dict[str, Any]:
     if row.interrupts is not None or row.error is not None:
         wire["config"] = {"configurable": {}, **wire["config"]}
         wire["error"] = row.error
-        wire["interrupts"] = row.interrupts or {}
+    if row.interrupts is not None:  # none once a rollback left no checkpoint
+        wire["interrupts"] = row.interrupts
     if row.ttl is not None:
         wire["ttl"] = row.ttl
     return wire

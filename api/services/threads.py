@@ -311,12 +311,25 @@ async def get_thread_state(
             return live
     graph_id = _graph_of(ctx, row)
     if graph_id is None:
-        return empty_state()  # at an unknown checkpoint too: the official server answers 200 so
+        return _at_requested(empty_state(), thread_id, checkpoint, at_checkpoint)
     async with ctx.graph(graph_id, READ_STATE, _config(thread_id)) as reader:
         snapshot = await reader.aget_state(_config(thread_id, checkpoint, checkpoint_id), subgraphs=subgraphs)
     if snapshot.created_at is None:
-        return empty_state()
-    return snapshot_to_wire(snapshot)
+        return _at_requested(empty_state(), thread_id, checkpoint, at_checkpoint)
+    return _at_requested(snapshot_to_wire(snapshot), thread_id, checkpoint, at_checkpoint)
+
+
+def _at_requested(
+    state: dict[str, Any], thread_id: str, checkpoint: CheckpointConfig | None, checkpoint_id: str | None
+) -> dict[str, Any]:
+    """A state read at a checkpoint names that checkpoint as it was asked for (the official answer:
+    an unknown one is an empty state that still names it, a 200)."""
+    if not checkpoint_id:
+        return state
+    named: dict[str, Any] = {"checkpoint_id": checkpoint_id, "thread_id": thread_id}
+    if checkpoint is not None and "checkpoint_ns" in checkpoint.model_fields_set:
+        named["checkpoint_ns"] = checkpoint.checkpoint_ns
+    return {**state, "checkpoint": named, "checkpoint_id": checkpoint_id}
 
 
 async def get_thread_history(ctx: AppContext, thread_id: str, search: ThreadStateSearch) -> list[dict[str, Any]]:
@@ -367,18 +380,21 @@ async def update_thread_state(ctx: AppContext, thread_id: str, update: ThreadSta
     return {"checkpoint": checkpoint, "configurable": checkpoint, "checkpoint_id": checkpoint["checkpoint_id"]}
 
 
-async def record_state_if_known(ctx: AppContext, thread_id: str) -> None:
+async def record_state_if_known(ctx: AppContext, thread_id: str, *, error: dict[str, Any] | None = None) -> None:
     """Re-read the thread's latest checkpoint into its row (after checkpoints were removed)."""
     async with ctx.db.session() as session:
         row = await queries.get_thread(session, thread_id)
     graph_id = None if row is None else _graph_of(ctx, row)
     if graph_id is not None:
-        await _record_state(ctx, thread_id, graph_id)
+        await _record_state(ctx, thread_id, graph_id, error=error)
 
 
-async def _record_state(ctx: AppContext, thread_id: str, graph_id: str, *, announce: bool = False) -> None:
-    """Bring the thread row (values, interrupts, status) in line with its latest checkpoint; with
-    `announce`, also record the new state for thread streams (`state_update`), in the same transaction."""
+async def _record_state(
+    ctx: AppContext, thread_id: str, graph_id: str, *, announce: bool = False, error: dict[str, Any] | None = None
+) -> None:
+    """Bring the thread row (values, interrupts, status) in line with its latest checkpoint (values
+    null when none is left); with `announce`, also record the new state for thread streams
+    (`state_update`), in the same transaction. `error` is what the thread then shows as its error."""
     async with ctx.graph(graph_id, READ_STATE, _config(thread_id)) as reader:
         snapshot = await reader.aget_state(_config(thread_id))
     interrupts = {t.id: [interrupt_to_wire(i) for i in t.interrupts] for t in snapshot.tasks if t.interrupts}
@@ -390,10 +406,11 @@ async def _record_state(ctx: AppContext, thread_id: str, graph_id: str, *, annou
             data = {"state": snapshot_to_wire(snapshot), "thread_id": thread_id}
             session.add(ThreadStateUpdateRow(update_id=uuid7(), thread_id=thread_id, data=data))
         now: datetime = utcnow()
-        row.values = jsonable(snapshot.values)
-        row.interrupts = interrupts
+        has_checkpoint = snapshot.created_at is not None
+        row.values = jsonable(snapshot.values) if has_checkpoint else None
+        row.interrupts = interrupts if has_checkpoint else None
         row.status = thread_status_at_rest(bool(snapshot.next), bool(interrupts))
-        row.error = None
+        row.error = error
         row.state_updated_at = now
         row.updated_at = now
         queries.refresh_expiry(row, now)

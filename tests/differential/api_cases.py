@@ -239,28 +239,25 @@ async def _running_slow(c: Caller, thread_id: str) -> str:
     return str(run["run_id"])
 
 
-@case
-async def case_cancel_interrupt(c: Caller) -> None:
-    thread_id = await c.thread()
-    run_id = await _running_slow(c, thread_id)
-    # The reference answers this waited cancel with {} or with the run's values, as its race goes:
-    # only that it succeeds is compared.
-    cancelled = await c.client.post(f"/threads/{thread_id}/runs/{run_id}/cancel", params={"action": "interrupt", "wait": "true"})
-    c.note("cancel status", cancelled.status_code)
-    await c.until(f"/threads/{thread_id}/runs/{run_id}", _done)
-    await c.req("GET", f"/threads/{thread_id}/runs/{run_id}")
-    await c.until(f"/threads/{thread_id}", lambda t: t.get("status") != "busy")
-    await c.req("GET", f"/threads/{thread_id}")
+def _cancel_case(action: str) -> Case:
+    async def cancel(c: Caller) -> None:
+        thread_id = await c.thread()
+        run_id = await _running_slow(c, thread_id)
+        # The reference answers a waited cancel with {} or with the run's values, as its race goes:
+        # only that it succeeds is compared.
+        cancelled = await c.client.post(
+            f"/threads/{thread_id}/runs/{run_id}/cancel", params={"action": action, "wait": "true"}
+        )
+        c.note("cancel status", cancelled.status_code)
+        await c.req("GET", f"/threads/{thread_id}/runs/{run_id}")  # interrupted; rolled back: gone
+        await c.until(f"/threads/{thread_id}", lambda t: t.get("status") != "busy")
+        await c.req("GET", f"/threads/{thread_id}")
+
+    return cancel
 
 
-@case
-async def case_cancel_rollback(c: Caller) -> None:
-    thread_id = await c.thread()
-    run_id = await _running_slow(c, thread_id)
-    await c.req("POST", f"/threads/{thread_id}/runs/{run_id}/cancel", params={"action": "rollback", "wait": "true"})
-    await c.req("GET", f"/threads/{thread_id}/runs/{run_id}")
-    await c.until(f"/threads/{thread_id}", lambda t: t.get("status") != "busy")
-    await c.req("GET", f"/threads/{thread_id}")
+CASES["cancel_interrupt"] = _cancel_case("interrupt")
+CASES["cancel_rollback"] = _cancel_case("rollback")
 
 
 @case

@@ -24,12 +24,7 @@ DELIBERATE = deliberate_differences()
 # Differences found and not fixed yet (issue 12 goes on), with what differs. Non-strict xfail: an
 # XPASS means the entry can go.
 KNOWN_OPEN: dict[str, str] = {
-    "cancel_rollback": "the thread after a rollback: ours has no UserRollback error and values {} (reference: null)",
-    "multitask_enqueue": "the thread's metadata.graph_id: the reference keeps the first run's graph while one is queued",
-    "multitask_interrupt": "as multitask_enqueue",
-    "state_at_checkpoint": "POST /threads/{id}/state/checkpoint answers an empty state; the checkpoint's own config lacks checkpoint_ns",
-    "stream_mode[debug]": "debug checkpoint events lack checkpoint/parent_checkpoint and differ in config keys",
-    "stream_mode[events]": "the root run is named LangGraph (reference: the graph's name), its run_id is not the run's, and our internal stream tag shows",
+    "stream_mode[events]": "our root on_chain_stream events carry the (mode, chunk) parts the run streams, and metadata has checkpoint_ns",
     "thread_copy": "the copy's answer: the reference answers the new thread without values and with config {}",
     "update_state_and_fork": "a state update's checkpoint metadata lacks graph_id/thread_id as the reference writes them",
 }

@@ -318,8 +318,13 @@ async def test_events_mode_with_model_events_from_the_activity(stack: Stack) -> 
     parts = await _collect(
         client.runs.stream(thread["thread_id"], "agent", input=GUIDE_INPUT, stream_mode=["events", "values"])
     )
-    events = [(p.data["event"], p.data["name"]) for p in parts if p.event == "events"]
-    assert events[0] == ("on_chain_start", "LangGraph") and events[-1] == ("on_chain_end", "LangGraph")
+    run_events = [p.data for p in parts if p.event == "events"]
+    # As on the official server: the root run is the run itself, named after its graph, with no
+    # tag of this server's own.
+    run_id = next(p.data["run_id"] for p in parts if p.event == "metadata")
+    assert run_events[0]["run_id"] == run_id and run_events[0]["name"] == "agent"
+    assert not [t for e in run_events for t in e.get("tags") or [] if t.startswith("agent-server:")]
+    events = [(e["event"], e["name"]) for e in run_events[1:-1]]  # the root run's start and end aside
     node_starts = [name for kind, name in events if kind == "on_chain_start" and name in ("agent", "tools")]
     assert node_starts == ["agent", "tools", "agent"]
     # Each model call, made inside the agent node's activity, shows inside that node's events.

@@ -93,8 +93,9 @@ async def test_state_history_and_checkpoints(stack: Stack) -> None:
     assert by_config["checkpoint"] == at_tool["checkpoint"]
 
     # A checkpoint the thread does not have is an empty state (the official 200), not a 404.
-    unknown = await client.threads.get_state(tid, checkpoint_id=str(uuid.uuid4()))
-    assert unknown["values"] == {} and unknown["checkpoint"] is None and unknown["checkpoint_id"] is None
+    missing_id = str(uuid.uuid4())
+    unknown = await client.threads.get_state(tid, checkpoint_id=missing_id)
+    assert unknown["values"] == {} and unknown["created_at"] is None and unknown["checkpoint_id"] == missing_id
     with pytest.raises(NotFoundError):
         await client.threads.get_state(str(uuid.uuid4()))
 
