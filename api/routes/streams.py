@@ -84,9 +84,10 @@ def _join(
         ctx,
         run,
         from_offset=from_offset,
-        # Replayed from the start, a join opens with the run's `metadata` event; one that joins a
-        # live run takes only what comes next (as the official server's join does).
-        with_metadata=from_offset == 0,
+        # Replayed from the start, or joined before the run began, a join opens with the run's
+        # `metadata` event; one that joins a live run takes only what comes next (as the official
+        # server's join does).
+        with_metadata=from_offset == 0 or (last_event_id is None and run["status"] == "pending"),
         stateless=stateless,
         # What the join asks for, else what the run was created with (`custom` items only if asked).
         modes=_given(stream_mode) or run["kwargs"].get("stream_mode"),

@@ -326,6 +326,15 @@ async def case_stream_join_background(c: Caller) -> None:
 
 
 @case
+async def case_stream_join_before_start(c: Caller) -> None:
+    """A join of a run that has not started yet (delayed) sees its whole stream, `metadata` first."""
+    thread_id = await c.thread()
+    body = {"assistant_id": "echo", "input": {}, "stream_mode": ["values"], "after_seconds": 2}
+    run = await c.req("POST", f"/threads/{thread_id}/runs", body, record=False)
+    await c.stream("GET", f"/threads/{thread_id}/runs/{run['run_id']}/stream")
+
+
+@case
 async def case_stream_headers(c: Caller) -> None:
     thread_id = await c.thread()
     await c.stream("POST", f"/threads/{thread_id}/runs/stream", {"assistant_id": "echo", "input": {}})
