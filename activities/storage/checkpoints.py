@@ -32,7 +32,8 @@ async def copy_thread(saver: BaseCheckpointSaver[str], source: str, target: str)
         stored = await saver.aput(
             {"configurable": parent},
             item.checkpoint,
-            item.metadata,
+            # The copy's checkpoints belong to the copy (the official copy names it in their metadata).
+            {**item.metadata, "thread_id": target} if "thread_id" in item.metadata else item.metadata,
             dict(item.checkpoint.get("channel_versions", {})),
         )
         by_task: dict[str, list[tuple[str, Any]]] = defaultdict(list)

@@ -221,12 +221,24 @@ async def copy_thread(ctx: AppContext, thread_id: str) -> dict[str, Any]:
         interrupts=source.interrupts,
         error=source.error,
         ttl=source.ttl,
+        created_at=now,
+        updated_at=now,
         state_updated_at=source.state_updated_at or now,
     )
     queries.refresh_expiry(row, now)
     async with ctx.db.session() as session:
         session.add(row)
-    return thread_to_wire(row)
+    return _copy_answer(row)
+
+
+def _copy_answer(row: ThreadRow) -> dict[str, Any]:
+    """The official answer to a copy: the new thread as created, before its state was copied into it
+    (no values, error or interrupts, an empty config, `updated_at` equal to `created_at`); reading
+    it shows everything copied."""
+    wire = thread_to_wire(row)
+    for key in ("values", "error", "interrupts"):
+        wire.pop(key, None)
+    return {**wire, "config": {}}
 
 
 async def prune_threads(ctx: AppContext, request: ThreadPruneRequest) -> dict[str, int]:

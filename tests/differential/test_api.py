@@ -25,7 +25,6 @@ DELIBERATE = deliberate_differences()
 # XPASS means the entry can go.
 KNOWN_OPEN: dict[str, str] = {
     "stream_mode[events]": "our root on_chain_stream events carry the (mode, chunk) parts the run streams, and metadata has checkpoint_ns",
-    "thread_copy": "the copy's answer: the reference answers the new thread without values and with config {}",
     "update_state_and_fork": "a state update's checkpoint metadata lacks graph_id/thread_id as the reference writes them",
 }
 _recorded: dict[str, asyncio.Task[tuple[dict[str, Any], dict[str, Any]]]] = {}
