@@ -14,6 +14,7 @@ from activities.factories import READ_STATE
 from activities.graphs import GraphSpec, graph_shape
 from activities.settings import Settings
 from activities.storage import Database
+from activities.storage.checkpoints import ThreadNamingSaver
 
 
 @dataclass
@@ -38,7 +39,7 @@ class AppContext:
         if spec.factory is None:
             reader = self._readers.get(graph_id)
             if reader is None:
-                reader = spec.shape.compile(checkpointer=self.db.checkpointer)
+                reader = spec.shape.compile(checkpointer=ThreadNamingSaver(self.db.checkpointer))
                 self._readers[graph_id] = reader
             yield reader
             return
@@ -46,4 +47,4 @@ class AppContext:
             shape = graph_shape(graph_id, built, spec.source)
             # As the official server: a factory's unnamed graph is named after its graph id.
             shape = dataclasses.replace(shape, name=shape.name or graph_id)
-            yield shape.compile(checkpointer=self.db.checkpointer)
+            yield shape.compile(checkpointer=ThreadNamingSaver(self.db.checkpointer))

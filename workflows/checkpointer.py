@@ -39,9 +39,12 @@ def _conf(config: RunnableConfig) -> dict[str, Any]:
 class WorkflowCheckpointer(BaseCheckpointSaver[str]):
     """A write-through, in-memory saver for one thread, persisting via local activities."""
 
-    def __init__(self, thread_id: str) -> None:
+    def __init__(self, thread_id: str, forked_from: str | None = None) -> None:
         super().__init__()
         self.thread_id = thread_id
+        # The checkpoint a run started from when it was asked to (a fork or a replay): the official
+        # server names it in the metadata of every checkpoint the run writes.
+        self.forked_from = forked_from
         self._tuples: dict[tuple[str, str], CheckpointTuple] = {}
         self._latest: dict[str, str] = {}
         # Task writes wait here and travel with the next checkpoint (one local activity per step).
@@ -111,6 +114,8 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
         # As LangGraph's own savers do: the run's metadata (run_id, graph_id, ...) joins the checkpoint's.
         # The thread too, as the official server records it (LangGraph's helper leaves it out).
         metadata = {**get_checkpoint_metadata(config, metadata), "thread_id": self.thread_id}
+        if self.forked_from:
+            metadata["checkpoint_id"] = self.forked_from
         conf = _conf(config)
         ns = conf.get("checkpoint_ns", "")
         parent_id = conf.get("checkpoint_id")

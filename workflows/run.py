@@ -92,7 +92,7 @@ class RunWorkflow:
         self._run = run
         self._begun = not run.wait_for_turn
         self._status = "pending"
-        self._saver = WorkflowCheckpointer(run.thread_id)
+        self._saver = WorkflowCheckpointer(run.thread_id, forked_from=run.checkpoint_id)
         self._app: Any = None
         self._config: dict[str, Any] = {}
         # The run's durable event stream (SSE `stream` / `join_stream` read it by offset); activity
@@ -156,7 +156,9 @@ class RunWorkflow:
             interrupt_before=run.interrupt_before,
             interrupt_after=run.interrupt_after,
         )
-        configurable = {**run.config.get("configurable", {}), "thread_id": run.thread_id, "checkpoint_ns": ""}
+        # No `checkpoint_ns` of its own: LangGraph gives the root namespace "" (and callbacks would
+        # show the key in every event's metadata, which the official server's do not).
+        configurable = {**run.config.get("configurable", {}), "thread_id": run.thread_id}
         if run.checkpoint_id:
             configurable["checkpoint_id"] = run.checkpoint_id
         tags = [*(run.config.get("tags") or []), *message_tags(requested_modes(run.kwargs.get("stream_mode")))]
@@ -256,9 +258,12 @@ class RunWorkflow:
         # As the official server: the root run of the events is the run itself, named after its graph.
         config = {**self._config, "run_id": uuid.UUID(run.run_id), "run_name": run.graph_id}
         async for event in self._app.astream_events(_graph_input(run), config, version="v2", **options):
-            self._events.publish({"event": "events", "data": jsonable(public_event(event))})
             if event.get("event") == "on_chain_stream" and not event.get("parent_ids"):
+                # The root's stream events carry the run's other modes' parts: published as those
+                # modes, not as `events` (as the official server does).
                 yield event["data"]["chunk"]
+                continue
+            self._events.publish({"event": "events", "data": jsonable(public_event(event))})
 
     def _output_of(self, values: Any) -> Any:
         """A `values` part as `invoke` returns it: only the graph's output channels (a streamed part

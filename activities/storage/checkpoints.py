@@ -111,3 +111,30 @@ async def delete_run_checkpoints(saver: BaseCheckpointSaver[str], thread_id: str
                     f"DELETE FROM {table} WHERE thread_id = %s AND checkpoint_id = ANY(%s)", (thread_id, ids)
                 )
     return len(ids)
+
+
+class ThreadNamingSaver(BaseCheckpointSaver[str]):
+    """The store's saver, as the API writes through it (state updates, supersteps): each checkpoint's
+    metadata names its thread, as a run's checkpoints do (LangGraph's savers leave `thread_id` out
+    of the metadata; the official server puts it in). Reads go straight to the saver."""
+
+    def __init__(self, saver: BaseCheckpointSaver[str]) -> None:
+        super().__init__(serde=saver.serde)
+        self.saver = saver
+
+    async def aget_tuple(self, config: Any) -> Any:
+        return await self.saver.aget_tuple(config)
+
+    def alist(self, config: Any, **kwargs: Any) -> Any:
+        return self.saver.alist(config, **kwargs)
+
+    async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+        thread_id = (config.get("configurable") or {}).get("thread_id")
+        named = {**metadata, "thread_id": thread_id} if thread_id else metadata
+        return await self.saver.aput(config, checkpoint, named, new_versions)
+
+    async def aput_writes(self, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:
+        await self.saver.aput_writes(config, writes, task_id, task_path)
+
+    def get_next_version(self, current: Any, channel: Any) -> Any:
+        return self.saver.get_next_version(current, channel)

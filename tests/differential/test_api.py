@@ -24,8 +24,7 @@ DELIBERATE = deliberate_differences()
 # Differences found and not fixed yet (issue 12 goes on), with what differs. Non-strict xfail: an
 # XPASS means the entry can go.
 KNOWN_OPEN: dict[str, str] = {
-    "stream_mode[events]": "our root on_chain_stream events carry the (mode, chunk) parts the run streams, and metadata has checkpoint_ns",
-    "update_state_and_fork": "a state update's checkpoint metadata lacks graph_id/thread_id as the reference writes them",
+    "stream_mode[events]": "the second node's events carry a run id numbered one later than the reference's (an id the reference does not show appears before it); the rest matches",
 }
 _recorded: dict[str, asyncio.Task[tuple[dict[str, Any], dict[str, Any]]]] = {}
 
