@@ -44,7 +44,8 @@ def interrupt_to_wire(interrupt: Any) -> dict[str, Any]:
     return {"value": jsonable(getattr(interrupt, "value", None)), "id": getattr(interrupt, "id", None)}
 
 
-def _checkpoint_config(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def checkpoint_of_config(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A checkpoint's config as the official API names it (`checkpoint`, `parent_checkpoint`)."""
     if not config:
         return None
     conf = config.get("configurable", {})
@@ -72,13 +73,13 @@ def snapshot_to_wire(snapshot: Any) -> dict[str, Any]:
                 # A checkpoint read back holds the error as the text LangGraph saved (`repr` of it).
                 "error": None if task.error is None else task.error if isinstance(task.error, str) else repr(task.error),
                 "interrupts": [interrupt_to_wire(i) for i in task.interrupts or ()],
-                "checkpoint": _checkpoint_config(task.state) if isinstance(task.state, Mapping) else None,
+                "checkpoint": checkpoint_of_config(task.state) if isinstance(task.state, Mapping) else None,
                 "state": snapshot_to_wire(task.state) if task.state is not None and not isinstance(task.state, Mapping) else None,
                 "result": jsonable(getattr(task, "result", None)),
             }
         )
-    checkpoint = _checkpoint_config(snapshot.config)
-    parent = _checkpoint_config(snapshot.parent_config)
+    checkpoint = checkpoint_of_config(snapshot.config)
+    parent = checkpoint_of_config(snapshot.parent_config)
     return {
         "values": jsonable(snapshot.values),
         "next": list(snapshot.next or ()),

@@ -85,8 +85,11 @@ def thread_not_found(thread_id: str) -> NotFound:
     return NotFound(f"Thread with ID {thread_id} not found")
 
 
+RUN_NOT_FOUND = "Run not found"
+
+
 def run_not_found() -> NotFound:
-    return NotFound("Run not found")
+    return NotFound(RUN_NOT_FOUND)
 
 
 def run_of_thread_not_found() -> NotFound:

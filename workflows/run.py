@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.checkpointer import WorkflowCheckpointer
     from workflows.determinism import IdSource, deterministic_ids
     from workflows.graph_registry import current_graph_id, prepared_graphs, subgraph_stream_modes
+    from workflows.status import USER_INTERRUPT
     from workflows.streaming import (
         EVENTS_TOPIC,
         MessageEvents,
@@ -40,10 +41,6 @@ with workflow.unsafe.imports_passed_through():
 
 _BOOKKEEPING_TIMEOUT = timedelta(seconds=30)
 RECURSION_LIMIT = 25
-USER_INTERRUPT = {
-    "error": "UserInterrupt",
-    "message": "interrupt requested via POST /threads/{thread_id}/runs/{run_id}/cancel",
-}
 
 
 def _error_payload(exc: BaseException) -> dict[str, str]:

@@ -68,3 +68,14 @@ def thread_status_after_run(run_status: str, interrupted: bool, other_active_run
 def thread_status_at_rest(has_pending_nodes: bool, has_interrupts: bool) -> ThreadStatus:
     """Thread status after its state changed outside a run (a state update, a copy, seeded supersteps)."""
     return "interrupted" if has_pending_nodes or has_interrupts else "idle"
+
+
+# What a thread shows as its error after its run was stopped, as the official server words it.
+USER_INTERRUPT = {
+    "error": "UserInterrupt",
+    "message": "interrupt requested via POST /threads/{thread_id}/runs/{run_id}/cancel",
+}
+USER_ROLLBACK = {
+    "error": "UserRollback",
+    "message": "rollback requested via POST /threads/{thread_id}/runs/{run_id}/cancel",
+}

@@ -13,7 +13,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessageChunk, message_chunk_to_message
 
-from activities.wire import jsonable
+from activities.wire import checkpoint_of_config, jsonable
 
 EVENTS_TOPIC = "events"
 CUSTOM_TOPIC = "custom"
@@ -159,13 +159,6 @@ def wire_mode(astream_mode: str, requested: Iterable[str]) -> str | None:
     return astream_mode if astream_mode in set(requested) else None
 
 
-def _checkpoint_of(config: Any) -> dict[str, Any] | None:
-    conf = config.get("configurable") if isinstance(config, dict) else None
-    if not conf or not conf.get("checkpoint_id"):
-        return None
-    return {k: conf.get(k, "") for k in ("checkpoint_id", "checkpoint_ns", "thread_id")}
-
-
 def wire_part(mode: str, chunk: Any) -> Any:
     """An `astream` part as the official server sends it: a `debug` checkpoint also names its
     checkpoint and its parent (`checkpoint`, `parent_checkpoint`), as a thread state does."""
@@ -174,8 +167,8 @@ def wire_part(mode: str, chunk: Any) -> Any:
         if isinstance(payload, dict):
             payload = {
                 **payload,
-                "checkpoint": _checkpoint_of(payload.get("config")),
-                "parent_checkpoint": _checkpoint_of(payload.get("parent_config")),
+                "checkpoint": checkpoint_of_config(payload.get("config")),
+                "parent_checkpoint": checkpoint_of_config(payload.get("parent_config")),
             }
             return {**chunk, "payload": payload}
     return chunk

@@ -78,6 +78,13 @@ class ThreadRow(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True, index=True)
 
 
+def new_thread_row(**fields: Any) -> ThreadRow:
+    """A thread that does not exist yet, stamped at one instant: its `created_at` equals its
+    `updated_at` (and `state_updated_at`, unless given), as clients expect of a new thread."""
+    now = utcnow()
+    return ThreadRow(**{"created_at": now, "updated_at": now, "state_updated_at": now, **fields})
+
+
 class RunRow(SQLModel, table=True):
     __tablename__ = "runs"
 

@@ -18,12 +18,13 @@ from activities.graphs import GraphSpec
 from activities.storage import RunRow, ThreadRow
 from activities.storage import queries
 from activities.storage.removal import delete_run_data
-from activities.storage.tables import utcnow
+from activities.storage.tables import new_thread_row
 from activities.wire import jsonable
 from api.context import AppContext
 from api.errors import (
     NO_MATCHING_RUNS_TO_CANCEL,
     NO_RUNS_TO_CANCEL,
+    RUN_NOT_FOUND,
     THREAD_OR_ASSISTANT_NOT_FOUND,
     BadRequest,
     Conflict,
@@ -38,7 +39,7 @@ from api.services.reconcile import failure_payload, reconciled_status
 from api.services.serialize import run_to_wire, select_fields
 from api.services.threads import record_state_if_known, require_thread
 from workflows.run import RunWorkflow
-from workflows.status import is_terminal
+from workflows.status import USER_ROLLBACK, is_terminal
 from workflows.thread import THREAD_BUSY_ERROR, ThreadInput, ThreadWorkflow
 from workflows.types import RunInput, RunResult, SubmitRun, run_workflow_id, thread_workflow_id, uuid7
 
@@ -97,8 +98,7 @@ async def _thread_for_run(ctx: AppContext, thread_id: str, if_not_exists: str) -
     async with ctx.db.session() as session:
         thread = await queries.get_thread(session, thread_id)
         if thread is None and if_not_exists == "create":
-            now = utcnow()
-            thread = ThreadRow(thread_id=thread_id, meta={}, config={}, created_at=now, updated_at=now, state_updated_at=now)
+            thread = new_thread_row(thread_id=thread_id, meta={}, config={})
             session.add(thread)
     if thread is None:
         raise NotFound(THREAD_OR_ASSISTANT_NOT_FOUND)
@@ -213,7 +213,7 @@ async def _submit(ctx: AppContext, run: RunInput, multitask: str) -> None:
         raise
 
 
-async def require_run(ctx: AppContext, thread_id: str, run_id: str, missing: str = "Run not found") -> RunRow:
+async def require_run(ctx: AppContext, thread_id: str, run_id: str, missing: str = RUN_NOT_FOUND) -> RunRow:
     """The run, or the 404 with the official `missing` message."""
     async with ctx.db.session() as session:
         row = await queries.get_run(session, thread_id, run_id)
@@ -330,13 +330,6 @@ async def cancel_run(ctx: AppContext, thread_id: str, run_id: str, *, wait: bool
         return {}
     # Waited for, a cancel answers as the join does (the values the run left), as the official one.
     return outcome if wait else {}
-
-
-# What a rolled-back thread shows as its error, as the official server words it.
-USER_ROLLBACK = {
-    "error": "UserRollback",
-    "message": "rollback requested via POST /threads/{thread_id}/runs/{run_id}/cancel",
-}
 
 
 async def _roll_back(ctx: AppContext, row: RunRow) -> None:

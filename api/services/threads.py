@@ -16,7 +16,7 @@ from activities.storage import queries
 from activities.storage.checkpoints import copy_thread as copy_checkpoints
 from activities.storage.checkpoints import keep_latest_checkpoint, storage_of_thread
 from activities.storage.removal import delete_thread_data
-from activities.storage.tables import ThreadStateUpdateRow, utcnow
+from activities.storage.tables import ThreadStateUpdateRow, new_thread_row, utcnow
 from activities.factories import READ_STATE, UPDATE_STATE
 from activities.wire import empty_state, interrupt_to_wire, jsonable, snapshot_to_wire
 from api.context import AppContext
@@ -67,17 +67,13 @@ async def create_thread(ctx: AppContext, request: ThreadCreate) -> dict[str, Any
             if request.if_exists == "do_nothing":
                 return thread_to_wire(existing)
             raise Conflict(f"Thread with ID {thread_id} already exists")
-        now = utcnow()  # one instant: a new thread's created_at equals its updated_at, as clients expect
-        row = ThreadRow(
+        row = new_thread_row(
             thread_id=thread_id,
-            created_at=now,
-            updated_at=now,
-            state_updated_at=now,
             meta=dict(request.metadata),
             config={},
             ttl=request.ttl.model_dump() if request.ttl else None,
         )
-        queries.refresh_expiry(row, now)
+        queries.refresh_expiry(row, row.created_at)
         session.add(row)
     if request.supersteps:
         try:
@@ -211,8 +207,7 @@ async def copy_thread(ctx: AppContext, thread_id: str) -> dict[str, Any]:
     target_id = uuid7()
     assert ctx.db.checkpointer is not None
     await copy_checkpoints(ctx.db.checkpointer, thread_id, target_id)
-    now = utcnow()
-    row = ThreadRow(
+    row = new_thread_row(
         thread_id=target_id,
         meta=dict(source.meta or {}),
         config=dict(source.config or {}),
@@ -221,11 +216,9 @@ async def copy_thread(ctx: AppContext, thread_id: str) -> dict[str, Any]:
         interrupts=source.interrupts,
         error=source.error,
         ttl=source.ttl,
-        created_at=now,
-        updated_at=now,
-        state_updated_at=source.state_updated_at or now,
+        **({"state_updated_at": source.state_updated_at} if source.state_updated_at else {}),
     )
-    queries.refresh_expiry(row, now)
+    queries.refresh_expiry(row, row.created_at)
     async with ctx.db.session() as session:
         session.add(row)
     return _copy_answer(row)
