@@ -81,10 +81,10 @@ class SaveWrites:
 
 @dataclass(frozen=True)
 class SaveStep:
-    """One superstep's persistence: the writes of its tasks, then its checkpoint (if any)."""
+    """What a run wrote since its last save: task writes, then checkpoints in the order made."""
 
     writes: list[SaveWrites] = field(default_factory=list)
-    checkpoint: SaveCheckpoint | None = None
+    checkpoints: list[SaveCheckpoint] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,9 @@ class FinishRun:
     started: bool = True
     # Delete the (temporary) thread with its runs and checkpoints.
     delete_thread: bool = False
+    # The run's last unsaved writes and checkpoints, stored before its outcome is (one local
+    # activity instead of two).
+    step: SaveStep | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from activities.messages import (
 from activities.storage import Database, RunRow
 from activities.storage import queries
 from activities.storage.removal import delete_run_data, delete_thread_data
-from activities.storage.tables import utcnow
 from activities.wire import jsonable
 from workflows.status import thread_status_after_run
 
@@ -51,7 +50,7 @@ class PersistenceActivities:
     async def start_run(self, start: StartRun) -> StoredCheckpoint | None:
         """Mark the run running and its thread busy; return the checkpoint the run starts from."""
         async with self.db.session() as session:
-            await queries.insert_run_if_missing(
+            await queries.upsert_started_run(
                 session,
                 RunRow(
                     run_id=start.run_id,
@@ -63,7 +62,6 @@ class PersistenceActivities:
                     multitask_strategy=start.multitask_strategy,
                 ),
             )
-            await queries.set_run_status(session, start.run_id, "running", kwargs=start.kwargs)
             await queries.mark_thread_busy(session, start.thread_id, start.graph_id, start.assistant_id)
         assert self.db.checkpointer is not None
         found = await self.db.checkpointer.aget_tuple(_config(start.thread_id, "", start.checkpoint_id))
@@ -80,7 +78,10 @@ class PersistenceActivities:
 
     @activity.defn
     async def save_step(self, step: SaveStep) -> None:
-        """Persist a superstep's task writes, then its checkpoint (same ids, same content on a retry)."""
+        """Persist a run's task writes, then its checkpoints (same ids, same content on a retry)."""
+        await self._save(step)
+
+    async def _save(self, step: SaveStep) -> None:
         saver = self.db.checkpointer
         assert saver is not None
         for save in step.writes:
@@ -90,8 +91,7 @@ class PersistenceActivities:
                 save.task_id,
                 save.task_path,
             )
-        if step.checkpoint is not None:
-            save_cp = step.checkpoint
+        for save_cp in step.checkpoints:
             await saver.aput(
                 _config(save_cp.thread_id, save_cp.checkpoint_ns, save_cp.parent_checkpoint_id),
                 load_typed(save_cp.checkpoint),
@@ -104,30 +104,25 @@ class PersistenceActivities:
         """Record the run's outcome and the thread's resulting status and values."""
         if self._on_run_finished is not None:
             await self._on_run_finished(activity.info().workflow_id)
+        if finish.step is not None and not finish.delete_thread:
+            # Before the outcome: a reader that sees the run finished finds its last checkpoint.
+            await self._save(finish.step)
         if finish.delete_thread:
             await delete_thread_data(self.db, finish.thread_id)
             log.info("run %s finished (%s); its temporary thread %s was deleted", finish.run_id, finish.status, finish.thread_id)
             return
         async with self.db.session() as session:
-            await queries.set_run_status(session, finish.run_id, finish.status)
+            await queries.set_run_status_only(session, finish.run_id, finish.status)
             if not finish.started:
                 return
-            thread = await queries.get_thread(session, finish.thread_id)
-            if thread is None:
-                return
-            others = await queries.has_other_active_runs(session, finish.thread_id, finish.run_id)
-            now = utcnow()
-            thread.status = thread_status_after_run(
-                finish.status, bool(finish.interrupts) or finish.has_pending_nodes, others
+            found = await queries.record_run_end_on_thread(
+                session, finish.thread_id, finish.run_id, finish.status,
+                interrupted=bool(finish.interrupts) or finish.has_pending_nodes,
+                values=jsonable(finish.values) if finish.values is not None else None,
+                interrupts=finish.interrupts, error=finish.error, status_after=thread_status_after_run,
             )
-            if finish.values is not None:
-                thread.values = jsonable(finish.values)
-                thread.state_updated_at = now
-            thread.interrupts = finish.interrupts or {}
-            thread.error = finish.error
-            thread.updated_at = now
-            queries.refresh_expiry(thread, now)
-            session.add(thread)
+            if not found:
+                return
         log.info("run %s on thread %s finished: %s", finish.run_id, finish.thread_id, finish.status)
 
     @activity.defn

@@ -44,8 +44,9 @@ class Settings(BaseSettings):
     node_max_attempts: int = 5
     # Run workflows in Temporal's determinism sandbox (safer; costs worker CPU per workflow task).
     workflow_sandbox: bool = True
-    # How long a thread's admission workflow stays open after its last run.
-    thread_idle_secs: float = 5.0
+    # How long a thread's admission workflow stays open after its last run (0: it closes at once; a
+    # window costs a timer and a workflow task per run and saves nothing measurable).
+    thread_idle_secs: float = 0.0
     # How often the API deletes threads whose TTL has passed.
     thread_ttl_sweep_secs: float = 60.0
     # On SIGTERM the API waits this long for open requests (streams, joins) before cutting them.

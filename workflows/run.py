@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.contrib.workflow_streams import WorkflowStream
 
     from activities.wire import interrupt_to_wire, jsonable, snapshot_to_wire
-    from workflows.checkpointer import WorkflowCheckpointer
+    from workflows.checkpointer import WorkflowCheckpointer, current_checkpointer
     from workflows.determinism import IdSource, deterministic_ids
     from workflows.graph_registry import current_graph_id, prepared_graphs, subgraph_stream_modes
     from workflows.status import USER_INTERRUPT
@@ -148,6 +148,7 @@ class RunWorkflow:
 
         self._shape = shape = prepared_graphs().workflow_shape(run.graph_id)
         current_graph_id.set(run.graph_id)
+        current_checkpointer.set(self._saver)
         self._app = shape.compile(
             checkpointer=self._saver,
             interrupt_before=run.interrupt_before,
@@ -182,7 +183,6 @@ class RunWorkflow:
                 # wrote, show the thread as its last checkpoint left it, and end as cancelled.
                 # As the official server: the thread is `interrupted` (its node never finished) and
                 # its error says who interrupted it.
-                await self._saver.flush()
                 latest = self._saver.latest is not None
                 snapshot = await self._app.aget_state(self._latest_config()) if latest else None
                 await self._finish(
@@ -194,7 +194,6 @@ class RunWorkflow:
             status, error = "error", _error_payload(exc)
             workflow.logger.warning("run %s failed: %s", run.run_id, error, exc_info=True)
 
-        await self._saver.flush()
         snapshot = await self._app.aget_state(self._latest_config())
         values = snapshot.values if self._saver.latest is not None else output
         interrupts = {t.id: [interrupt_to_wire(i) for i in t.interrupts] for t in snapshot.tasks if t.interrupts}
@@ -281,7 +280,10 @@ class RunWorkflow:
         await workflow.execute_local_activity_method(
             PersistenceActivities.finish_run,
             FinishRun(
-                run_id=run.run_id, thread_id=run.thread_id, status=status, delete_thread=run.temporary, **outcome
+                run_id=run.run_id, thread_id=run.thread_id, status=status, delete_thread=run.temporary,
+                # What the run wrote since its last save (interrupt and error writes, the last
+                # checkpoints) is stored by the same local activity, before the outcome.
+                step=self._saver.take_unsaved(), **outcome,
             ),
             start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
         )

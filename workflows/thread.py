@@ -38,7 +38,9 @@ class ThreadInput:
     """Admission settings for one thread, fixed by the API that started it."""
 
     thread_id: str
-    idle_seconds: float = 5.0
+    # 0: close as soon as the last run ends (an idle window costs a timer and a workflow task per
+    # run, and a new admission workflow costs no more than an update to an open one).
+    idle_seconds: float = 0.0
     run_timeout_seconds: float = 3600.0
 
 
@@ -127,9 +129,14 @@ class ThreadWorkflow:
         while True:
             if not self._queue:
                 try:
-                    await workflow.wait_condition(lambda: bool(self._queue), timeout=input.idle_seconds)
+                    if input.idle_seconds > 0:
+                        await workflow.wait_condition(lambda: bool(self._queue), timeout=input.idle_seconds)
+                    else:
+                        raise asyncio.TimeoutError
                 except asyncio.TimeoutError:
-                    # Let in-flight admissions finish; close only if none of them added a run.
+                    # Let in-flight admissions finish; close only if none of them added a run. An
+                    # update that reaches the workflow as it closes fails the closing task (Temporal
+                    # does not complete a workflow with an unhandled update), so it is handled here.
                     await workflow.wait_condition(workflow.all_handlers_finished)
                     if not self._queue:
                         return

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -259,19 +259,48 @@ def refresh_expiry(thread: ThreadRow, now: datetime) -> None:
     thread.expires_at = now + timedelta(minutes=float(minutes)) if minutes else None
 
 
+_THREADS = ThreadRow.__table__.c  # type: ignore[attr-defined]
+_RUNS = RunRow.__table__.c  # type: ignore[attr-defined]
+
+
 async def mark_thread_busy(session: AsyncSession, thread_id: str, graph_id: str, assistant_id: str) -> None:
-    """A run started: the thread is busy and remembers which graph and assistant ran it."""
-    thread = await session.get(ThreadRow, thread_id)
-    if thread is None:
+    """A run started: the thread is busy and remembers which graph and assistant ran it.
+    (Statements on the columns, not ORM rows: a run's hot path never loads the thread's values.)"""
+    found = (await session.exec(select(_THREADS.thread_id, _THREADS["metadata"]).where(_THREADS.thread_id == thread_id))).first()  # type: ignore[call-overload]
+    if found is None:
         return
-    now = utcnow()
-    thread.status = "busy"
-    thread.updated_at = now
-    meta = dict(thread.meta or {})
+    changes: dict[str, Any] = {"status": "busy", "updated_at": utcnow()}
+    meta = dict(found[1] or {})
     if meta.get("graph_id") != graph_id or meta.get("assistant_id") != assistant_id:
-        meta.update(graph_id=graph_id, assistant_id=assistant_id)
-        thread.meta = meta
-    session.add(thread)
+        changes["metadata"] = {**meta, "graph_id": graph_id, "assistant_id": assistant_id}
+    await session.exec(update(ThreadRow.__table__).where(_THREADS.thread_id == thread_id).values(**changes))  # type: ignore[call-overload]
+
+
+async def record_run_end_on_thread(
+    session: AsyncSession, thread_id: str, run_id: str, run_status: str, *,
+    interrupted: bool, values: Any, interrupts: dict[str, Any] | None, error: dict[str, Any] | None,
+    status_after: Any,
+) -> bool:
+    """A run ended: the thread's status (`status_after(run_status, interrupted, others_active)`),
+    values, interrupts and error, its TTL renewed. False if the thread is gone."""
+    found = (await session.exec(select(_THREADS.thread_id, _THREADS.ttl).where(_THREADS.thread_id == thread_id))).first()  # type: ignore[call-overload]
+    if found is None:
+        return False
+    others = await has_other_active_runs(session, thread_id, run_id)
+    now = utcnow()
+    minutes = (found[1] or {}).get("ttl")
+    changes: dict[str, Any] = {
+        "status": status_after(run_status, interrupted, others),
+        "interrupts": interrupts or {},
+        "error": error,
+        "updated_at": now,
+        "expires_at": now + timedelta(minutes=float(minutes)) if minutes else None,
+    }
+    if values is not None:
+        changes["values"] = values
+        changes["state_updated_at"] = now
+    await session.exec(update(ThreadRow.__table__).where(_THREADS.thread_id == thread_id).values(**changes))  # type: ignore[call-overload]
+    return True
 
 
 async def has_other_active_runs(session: AsyncSession, thread_id: str, run_id: str) -> bool:
@@ -337,6 +366,29 @@ async def set_run_status(
     session.add(run)
     return run
 
+
+
+async def upsert_started_run(session: AsyncSession, row: RunRow) -> None:
+    """The run's row as it starts: inserted if the API has not written it yet, else its status,
+    kwargs and `updated_at` set (one statement)."""
+    values = {c.name: getattr(row, "meta" if c.name == "metadata" else c.name) for c in RunRow.__table__.columns}
+    if _dialect(session) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = insert(RunRow.__table__).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["run_id"],
+        set_={"status": stmt.excluded.status, "kwargs": stmt.excluded.kwargs, "updated_at": stmt.excluded.updated_at},
+    )
+    await session.exec(stmt)  # type: ignore[call-overload]
+
+
+async def set_run_status_only(session: AsyncSession, run_id: str, status: str) -> None:
+    """The run's status (and `updated_at`), without loading its row."""
+    await session.exec(  # type: ignore[call-overload]
+        update(RunRow.__table__).where(_RUNS.run_id == run_id).values(status=status, updated_at=utcnow())
+    )
 
 
 async def insert_run_if_missing(session: AsyncSession, row: RunRow) -> bool:
