@@ -198,6 +198,12 @@ async def get_thread(session: AsyncSession, thread_id: str) -> ThreadRow | None:
     return await session.get(ThreadRow, thread_id)
 
 
+async def thread_exists(session: AsyncSession, thread_id: str) -> bool:
+    """Whether the thread exists, without loading its row (its values can be megabytes)."""
+    table = ThreadRow.__table__  # type: ignore[attr-defined]
+    return (await session.exec(select(table.c.thread_id).where(table.c.thread_id == thread_id))).first() is not None  # type: ignore[call-overload]
+
+
 def _thread_filters(
     query: Any, session: AsyncSession, metadata: dict[str, Any], values: dict[str, Any], status: str | None
 ) -> Any:

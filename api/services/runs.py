@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.graphs import GraphSpec
-from activities.storage import RunRow, ThreadRow
+from activities.storage import RunRow
 from activities.storage import queries
 from activities.storage.removal import delete_run_data
 from activities.storage.tables import new_thread_row
@@ -93,16 +93,16 @@ def _static_interrupts(
     return list(requested)
 
 
-async def _thread_for_run(ctx: AppContext, thread_id: str, if_not_exists: str) -> ThreadRow:
-    """The run's thread; created on the fly with `if_not_exists="create"`."""
+async def _ensure_thread_for_run(ctx: AppContext, thread_id: str, if_not_exists: str) -> None:
+    """The run's thread must exist; it is created on the fly with `if_not_exists="create"`. (Its row
+    is not loaded: a long chat's values would be read on every run for nothing.)"""
     async with ctx.db.session() as session:
-        thread = await queries.get_thread(session, thread_id)
-        if thread is None and if_not_exists == "create":
-            thread = new_thread_row(thread_id=thread_id, meta={}, config={})
-            session.add(thread)
-    if thread is None:
-        raise NotFound(THREAD_OR_ASSISTANT_NOT_FOUND)
-    return thread
+        if await queries.thread_exists(session, thread_id):
+            return
+        if if_not_exists == "create":
+            session.add(new_thread_row(thread_id=thread_id, meta={}, config={}))
+            return
+    raise NotFound(THREAD_OR_ASSISTANT_NOT_FOUND)
 
 
 async def create_run(
@@ -122,7 +122,7 @@ async def create_run(
     interrupt_after = _static_interrupts("interrupt_after", payload.interrupt_after, spec)
     run_config, run_context = mirror_context(payload.config, payload.context)
     multitask = getattr(payload, "multitask_strategy", "enqueue")
-    thread = await _thread_for_run(ctx, thread_id, payload.if_not_exists)
+    await _ensure_thread_for_run(ctx, thread_id, payload.if_not_exists)
     run_id = uuid7()
     checkpoint_id = getattr(payload, "checkpoint_id", None) or (getattr(payload, "checkpoint", None) or {}).get(
         "checkpoint_id"
@@ -131,7 +131,7 @@ async def create_run(
     context = {**(assistant.context or {}), **run_context}
     config["configurable"].update(
         run_id=run_id,
-        thread_id=thread.thread_id,
+        thread_id=thread_id,
         graph_id=assistant.graph_id,
         assistant_id=assistant.assistant_id,
         user_id=config["configurable"].get("user_id", ""),
@@ -153,7 +153,7 @@ async def create_run(
     kwargs = _run_kwargs(payload, config, temporary)
     run = RunInput(
         run_id=run_id,
-        thread_id=thread.thread_id,
+        thread_id=thread_id,
         assistant_id=assistant.assistant_id,
         graph_id=assistant.graph_id,
         input=payload.input,
@@ -172,7 +172,7 @@ async def create_run(
     await _submit(ctx, run, multitask)
     row = RunRow(
         run_id=run_id,
-        thread_id=thread.thread_id,
+        thread_id=thread_id,
         assistant_id=assistant.assistant_id,
         status="pending",
         meta=config["metadata"],
