@@ -31,9 +31,11 @@ class _HeartbeatingActivity(ActivityInboundInterceptor):
         interval = min(max(info.heartbeat_timeout.total_seconds() / 3, 0.05), HEARTBEAT_EVERY_SECS)
 
         async def beat() -> None:
+            # The timeout counts from the start, so the first beat waits one interval: a node that
+            # ends sooner costs no heartbeat call (the server persists each one it gets).
             while True:
-                activity.heartbeat()
                 await asyncio.sleep(interval)
+                activity.heartbeat()
 
         beater = asyncio.create_task(beat())
         try:
