@@ -192,10 +192,18 @@ class WorkflowCheckpointer(BaseCheckpointSaver[str]):
         """Store the writes and checkpoints made since the last save (before a node runs)."""
         async with self._saving:
             step = self.take_unsaved()
-            if step is not None:
+            if step is None:
+                return
+            try:
                 await workflow.execute_local_activity_method(
                     PersistenceActivities.save_step, step, start_to_close_timeout=_PERSIST_TIMEOUT
                 )
+            except BaseException:
+                # Not stored (the run was cancelled during the save, or it failed): keep it for the
+                # next save, the one the run's end makes, so no checkpoint is missing from the store.
+                self._unsaved_writes[:0] = step.writes
+                self._unsaved_checkpoints[:0] = step.checkpoints
+                raise
 
     def get_next_version(self, current: str | None, channel: None) -> str:
         # The store's own format ("<counter>.<random>"), with the random part from the workflow.

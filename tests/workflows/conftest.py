@@ -39,7 +39,9 @@ class Harness:
         run = RunInput(run_id=uuid7(), thread_id=thread_id, assistant_id="a", graph_id=graph_id, input=input)
         start = WithStartWorkflowOperation(
             ThreadWorkflow.run,
-            ThreadInput(thread_id, idle_seconds=1),
+            # The production default: the admission workflow closes when its last run ends, so
+            # back-to-back admissions race its closing (Temporal hands such an update to it).
+            ThreadInput(thread_id),
             id=thread_workflow_id(thread_id),
             task_queue=self.settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

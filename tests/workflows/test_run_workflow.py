@@ -84,3 +84,37 @@ async def test_queued_runs_wait_for_their_turn(harness: Any, tmp_path: Any) -> N
     assert queue == [first.run_id, second.run_id]
     assert progress["status"] == "pending"
     assert result.values["trace"] == ["a:first", "a:wait", "a:last", "b:first", "b:wait", "b:last"]
+
+
+def _count(history: Any, field: str) -> int:
+    return sum(1 for e in history.events if e.HasField(field))
+
+
+async def test_a_run_costs_what_the_cost_model_says(harness: Any) -> None:
+    # docs/architecture.md "Cost model": a run of N activity nodes on an idle thread is an
+    # admission workflow of 16 events and 3 workflow tasks that closes with the run, and a run
+    # workflow of 7N+7 events, N+1 workflow tasks and N+2 local activities (start, N saves, finish).
+    async with harness() as h:
+        thread_id = await h.new_thread()
+        admission = await h.submit(thread_id, "agent", GUIDE_INPUT)
+        result = await _result(h, admission.run_id)
+        thread = h.env.client.get_workflow_handle(f"thread-{thread_id}")
+        await thread.result()  # it closes by itself once the run has ended
+        thread_history = await thread.fetch_history()
+        run_history = await h.env.client.get_workflow_handle(run_workflow_id(admission.run_id)).fetch_history()
+        chain = await checkpoint_chain(h.db.checkpointer, thread_id)
+        # Back to back on the same thread: a new admission workflow, same costs.
+        again = await h.submit(thread_id, "agent", GUIDE_INPUT)
+        await _result(h, again.run_id)
+    nodes = 3  # agent, tools, agent
+    assert result.status == "success"
+    assert len(thread_history.events) == 16
+    assert _count(thread_history, "workflow_task_completed_event_attributes") == 3
+    assert _count(thread_history, "timer_started_event_attributes") == 0
+    assert len(run_history.events) == 7 * nodes + 7
+    assert _count(run_history, "workflow_task_completed_event_attributes") == nodes + 1
+    assert _count(run_history, "activity_task_scheduled_event_attributes") == nodes
+    assert _count(run_history, "marker_recorded_event_attributes") == nodes + 2
+    # Fewer saves, every checkpoint still stored: input, agent, tools, agent and the first one.
+    assert_linear_chain(chain)
+    assert len(chain) == 5
