@@ -26,7 +26,6 @@ from activities.storage import Database, RunRow
 from activities.storage import queries
 from activities.storage.removal import delete_run_data, delete_thread_data
 from activities.wire import jsonable
-from workflows.status import thread_status_after_run
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +118,7 @@ class PersistenceActivities:
                 session, finish.thread_id, finish.run_id, finish.status,
                 interrupted=bool(finish.interrupts) or finish.has_pending_nodes,
                 values=jsonable(finish.values) if finish.values is not None else None,
-                interrupts=finish.interrupts, error=finish.error, status_after=thread_status_after_run,
+                interrupts=finish.interrupts, error=finish.error,
             )
             if not found:
                 return

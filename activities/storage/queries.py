@@ -13,7 +13,11 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.storage.tables import AssistantRow, AssistantVersionRow, RunRow, ThreadRow, ThreadStateUpdateRow, utcnow
-from workflows.status import ACTIVE_RUN_STATUSES
+from workflows.status import ACTIVE_RUN_STATUSES, thread_status_after_run
+
+# Column handles for statements that must not load ORM rows (a thread's values can be megabytes).
+_THREADS = ThreadRow.__table__.c  # type: ignore[attr-defined]
+_RUNS = RunRow.__table__.c  # type: ignore[attr-defined]
 
 
 def _json_filter(column: Any, wanted: dict[str, Any], dialect: str) -> list[Any]:
@@ -200,8 +204,7 @@ async def get_thread(session: AsyncSession, thread_id: str) -> ThreadRow | None:
 
 async def thread_exists(session: AsyncSession, thread_id: str) -> bool:
     """Whether the thread exists, without loading its row (its values can be megabytes)."""
-    table = ThreadRow.__table__  # type: ignore[attr-defined]
-    return (await session.exec(select(table.c.thread_id).where(table.c.thread_id == thread_id))).first() is not None  # type: ignore[call-overload]
+    return (await session.exec(select(_THREADS.thread_id).where(_THREADS.thread_id == thread_id))).first() is not None  # type: ignore[call-overload]
 
 
 def _thread_filters(
@@ -259,14 +262,14 @@ async def expired_thread_ids(session: AsyncSession, now: datetime, limit: int = 
     return list((await session.exec(query)).all())
 
 
-def refresh_expiry(thread: ThreadRow, now: datetime) -> None:
+def expiry_of(ttl: dict[str, Any] | None, changed_at: datetime) -> datetime | None:
     """A thread with a TTL lives `ttl` minutes past its latest change."""
-    minutes = (thread.ttl or {}).get("ttl")
-    thread.expires_at = now + timedelta(minutes=float(minutes)) if minutes else None
+    minutes = (ttl or {}).get("ttl")
+    return changed_at + timedelta(minutes=float(minutes)) if minutes else None
 
 
-_THREADS = ThreadRow.__table__.c  # type: ignore[attr-defined]
-_RUNS = RunRow.__table__.c  # type: ignore[attr-defined]
+def refresh_expiry(thread: ThreadRow, now: datetime) -> None:
+    thread.expires_at = expiry_of(thread.ttl, now)
 
 
 async def mark_thread_busy(session: AsyncSession, thread_id: str, graph_id: str, assistant_id: str) -> None:
@@ -285,22 +288,20 @@ async def mark_thread_busy(session: AsyncSession, thread_id: str, graph_id: str,
 async def record_run_end_on_thread(
     session: AsyncSession, thread_id: str, run_id: str, run_status: str, *,
     interrupted: bool, values: Any, interrupts: dict[str, Any] | None, error: dict[str, Any] | None,
-    status_after: Any,
 ) -> bool:
-    """A run ended: the thread's status (`status_after(run_status, interrupted, others_active)`),
-    values, interrupts and error, its TTL renewed. False if the thread is gone."""
+    """A run ended: the thread's status (`thread_status_after_run`), values, interrupts and error,
+    its TTL renewed. False if the thread is gone."""
     found = (await session.exec(select(_THREADS.thread_id, _THREADS.ttl).where(_THREADS.thread_id == thread_id))).first()  # type: ignore[call-overload]
     if found is None:
         return False
     others = await has_other_active_runs(session, thread_id, run_id)
     now = utcnow()
-    minutes = (found[1] or {}).get("ttl")
     changes: dict[str, Any] = {
-        "status": status_after(run_status, interrupted, others),
+        "status": thread_status_after_run(run_status, interrupted, others),
         "interrupts": interrupts or {},
         "error": error,
         "updated_at": now,
-        "expires_at": now + timedelta(minutes=float(minutes)) if minutes else None,
+        "expires_at": expiry_of(found[1], now),
     }
     if values is not None:
         changes["values"] = values
@@ -374,15 +375,20 @@ async def set_run_status(
 
 
 
-async def upsert_started_run(session: AsyncSession, row: RunRow) -> None:
-    """The run's row as it starts: inserted if the API has not written it yet, else its status,
-    kwargs and `updated_at` set (one statement)."""
+def _run_insert(session: AsyncSession, row: RunRow) -> Any:
+    """An INSERT of the run's row in the session's dialect (which has ON CONFLICT clauses)."""
     values = {c.name: getattr(row, "meta" if c.name == "metadata" else c.name) for c in RunRow.__table__.columns}
     if _dialect(session) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(RunRow.__table__).values(**values)
+    return insert(RunRow.__table__).values(**values)
+
+
+async def upsert_started_run(session: AsyncSession, row: RunRow) -> None:
+    """The run's row as it starts: inserted if the API has not written it yet, else its status,
+    kwargs and `updated_at` set (one statement)."""
+    stmt = _run_insert(session, row)
     stmt = stmt.on_conflict_do_update(
         index_elements=["run_id"],
         set_={"status": stmt.excluded.status, "kwargs": stmt.excluded.kwargs, "updated_at": stmt.excluded.updated_at},
@@ -399,17 +405,7 @@ async def set_run_status_only(session: AsyncSession, run_id: str, status: str) -
 
 async def insert_run_if_missing(session: AsyncSession, row: RunRow) -> bool:
     """Insert the run's row unless it exists (the API and the workflow both write it)."""
-    values = {c.name: getattr(row, "meta" if c.name == "metadata" else c.name) for c in RunRow.__table__.columns}
-    if _dialect(session) == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = (
-        insert(RunRow.__table__)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["run_id"])
-        .returning(RunRow.__table__.c.run_id)
-    )
+    stmt = _run_insert(session, row).on_conflict_do_nothing(index_elements=["run_id"]).returning(_RUNS.run_id)
     result = await session.exec(stmt)  # type: ignore[call-overload]
     return result.first() is not None
 
