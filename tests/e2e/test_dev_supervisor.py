@@ -195,3 +195,16 @@ def test_a_child_that_keeps_crashing_stops_the_stack(capsys: pytest.CaptureFixtu
     assert "restarting it in 0.5 s" in err and "restarting it in 2 s" in err, err  # backoff, no spin
     assert "the worker died (exit code 3), 5 times within 60 s; giving up and stopping" in err, err
     assert 3.5 <= elapsed < 30, elapsed
+
+
+def test_a_graph_that_cannot_load_stops_dev_before_anything_starts(tmp_path: Path) -> None:
+    # The check runs in a short-lived child (the supervisor keeps no project imports); its one
+    # message must still reach the user, and no Temporal server, worker or API is left behind.
+    (tmp_path / "langgraph.json").write_text('{"graphs": {"broken": "./missing.py:graph"}}')
+    ended = subprocess.run(
+        [str(AGENT_SERVER), "dev", "--config", str(tmp_path / "langgraph.json"), "--data-dir", str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert ended.returncode == 1
+    assert "cannot start: graph 'broken': file not found" in ended.stderr
+    assert not (tmp_path / "data" / "temporal.db").exists()
