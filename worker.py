@@ -28,10 +28,13 @@ from activities.token_stream import TokenStreamInterceptor
 from activities.persistence import PersistenceActivities
 from activities.settings import Settings, get_settings
 from activities.storage import Database
+from activities.storage.store import project_store_settings, use_process_store
+from activities.webhooks import WebhookActivities, project_webhook_policy
 from workflows import determinism
 from workflows.run import RunWorkflow
 from workflows.graph_registry import GraphRegistryInterceptor
 from workflows.thread import ThreadWorkflow
+from workflows.webhook import WebhookWorkflow
 
 log = logging.getLogger("agent_server.worker")
 
@@ -83,7 +86,7 @@ class SplitWorkflowRunner(WorkflowRunner):
 
 
 # Workflows made of our own code only (no graph, no user code): they need no sandbox.
-TRUSTED_WORKFLOWS = frozenset({"ThreadWorkflow"})
+TRUSTED_WORKFLOWS = frozenset({"ThreadWorkflow", "WebhookWorkflow"})
 
 
 def workflow_runner(settings: Settings) -> WorkflowRunner:
@@ -103,15 +106,17 @@ def build_worker(
     """A worker for the thread and run workflows, the graph nodes and the persistence activities."""
     determinism.install()
     persistence = PersistenceActivities(db, on_run_finished=graph_plugin.prepared.run_graphs.release)
+    webhooks = WebhookActivities(project_webhook_policy(settings.langgraph_config))
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[ThreadWorkflow, RunWorkflow],
+        workflows=[ThreadWorkflow, RunWorkflow, WebhookWorkflow],
         activities=[
             persistence.start_run,
             persistence.save_step,
             persistence.finish_run,
             persistence.roll_back_run,
+            webhooks.send_webhook,
         ],
         plugins=[graph_plugin],
         interceptors=[HeartbeatInterceptor(), TokenStreamInterceptor(settings.stream_batch_interval)],
@@ -164,7 +169,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     """Run one worker until `stop` is set (or SIGINT/SIGTERM)."""
     stop = stop or asyncio.Event()
     plugin = graph_plugin(settings)  # first: a graph that cannot load stops the worker before it connects
-    db = await Database(settings.database_url).open()
+    db = await Database(settings.database_url, store=project_store_settings(settings.langgraph_config)).open()
+    use_process_store(db.store)
     try:
         client = await connect(settings, db)
         worker = build_worker(client, settings, db, plugin)

@@ -70,12 +70,15 @@ def _parameter_roles(func: Callable[..., Any]) -> list[tuple[str, str, bool]]:
 
 
 def server_runtime(access_context: str, context: Any = None, user: Any = None) -> Any:
-    """The `ServerRuntime` the official server passes (no store yet: it arrives with the store API)."""
+    """The `ServerRuntime` the official server passes, with this process's store."""
     from langgraph_sdk.runtime import _ExecutionRuntime, _ReadRuntime
 
+    from activities.storage.store import process_store
+
+    store = process_store()
     if access_context == RUN:
-        return _ExecutionRuntime(access_context=access_context, user=user, store=None, context=context)  # type: ignore[arg-type]
-    return _ReadRuntime(access_context=access_context, user=user, store=None)  # type: ignore[arg-type]
+        return _ExecutionRuntime(access_context=access_context, user=user, store=store, context=context)  # type: ignore[arg-type]
+    return _ReadRuntime(access_context=access_context, user=user, store=store)  # type: ignore[arg-type]
 
 
 Closer = Callable[[], Awaitable[None]]

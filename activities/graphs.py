@@ -170,7 +170,7 @@ def _load_env(config_dir: Path, env: Any) -> None:
                 os.environ.setdefault(key.strip(), value.strip().strip("'\""))
 
 
-def _import_file(path: Path, search_roots: list[Path]) -> Any:
+def import_file(path: Path, search_roots: list[Path]) -> Any:
     """Import a graph file: under its real module name when it is that module (a file inside an
     importable folder), else under a name made from its path, so two projects' `graph.py` never meet."""
     for root in search_roots:
@@ -221,7 +221,7 @@ def _graph_object(graph_id: str, location: str, config_dir: Path, roots: list[Pa
         if not file_path.is_file():
             raise GraphLoadError(f"graph {graph_id!r}: file not found: {file_path}")
         source = str(file_path)
-        importer = lambda: _import_file(file_path, roots)  # noqa: E731
+        importer = lambda: import_file(file_path, roots)  # noqa: E731
     else:
         source = module_part
         importer = lambda: importlib.import_module(module_part)  # noqa: E731

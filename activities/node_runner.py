@@ -51,6 +51,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.custom_stream import ActivityStreamWriter
 from activities.node_call import NodeCall, NodeResult, pack, unpack
+from activities.storage.store import process_store
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def node_config(
         info["node_attempt"] = activity.info().attempt
     runtime = Runtime(
         context=_coerce_context(node.context_schema, unpack(call.context)),
-        store=None,
+        store=process_store(),  # `runtime.store`, `get_store()`, a tool's `InjectedStore`
         stream_writer=writer,
         heartbeat=activity.heartbeat,
         previous=unpack(call.previous),

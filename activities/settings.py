@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # Such blobs are deleted this long after they were last stored: longer than a run can last plus
     # Temporal's retention of closed workflows (a replay or reset of a run reads them again).
     payload_blob_ttl_hours: float = 7 * 24.0
+    # Attempts at delivering a run's webhook (backoff from 1 s, doubling, at most 60 s apart).
+    webhook_max_attempts: int = 5
     # Request bodies above this size are refused with 413.
     max_body_bytes: int = 50 * 1024 * 1024
 

@@ -13,10 +13,12 @@ from activities.client import connect
 from activities.graphs import load_graphs
 from activities.settings import Settings, get_settings
 from activities.storage import Database
+from activities.storage.store import project_store_settings, use_process_store
+from activities.webhooks import project_webhook_policy
 from api.context import AppContext
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routes import assistants, runs, streams, system, threads
+from api.routes import assistants, runs, store, streams, system, threads
 from api.services.assistants import register_default_assistants
 from api.services.housekeeping import sweep_forever
 
@@ -30,16 +32,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         graphs = load_graphs(settings.langgraph_config)
-        db = await Database(settings.database_url).open()
+        db = await Database(settings.database_url, store=project_store_settings(settings.langgraph_config)).open()
+        use_process_store(db.store)  # graph factories called here get it as `ServerRuntime.store`
         try:
             client = await connect(settings, db)
-            context = AppContext(settings=settings, db=db, client=client, graphs=graphs)
+            context = AppContext(
+                settings=settings, db=db, client=client, graphs=graphs,
+                webhooks=project_webhook_policy(settings.langgraph_config),
+            )
             await register_default_assistants(context)
             app.state.context = context
             sweeper = asyncio.create_task(sweep_forever(context), name="sweeper")
+            store_sweeps = db.store_settings.sweep_interval_minutes
+            if store_sweeps:  # expired store items; LangGraph's store runs the loop
+                await db.store.start_ttl_sweeper(store_sweeps)  # type: ignore[union-attr]
             log.info("API ready: graphs %s, database %s", sorted(graphs), settings.database_url.split("@")[-1])
             yield
             sweeper.cancel()
+            if store_sweeps:
+                await db.store.stop_ttl_sweeper(timeout=5)  # type: ignore[union-attr]
         finally:
             await db.close()
 
@@ -51,6 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
-    for module in (system, assistants, threads, runs, streams):
+    for module in (system, assistants, threads, runs, streams, store):
         app.include_router(module.router)
     return app

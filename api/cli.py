@@ -193,11 +193,16 @@ def _supervise(children: Sequence[_Child], stopping: Callable[[], bool]) -> int:
 
 
 def check_graphs(config: Path) -> None:
-    """Stop before anything starts, with one message, when a graph of the project cannot load."""
+    """Stop before anything starts, with one message, when a graph of the project (or its store
+    section) cannot load."""
     from activities.graphs import GraphLoadError, load_graphs
+    from activities.storage.store import project_store_settings
+    from activities.webhooks import project_webhook_policy
 
     try:
         load_graphs(config)
+        project_store_settings(config)
+        project_webhook_policy(config)
     except GraphLoadError as exc:
         raise SystemExit(f"agent-server: cannot start: {exc}") from None
 

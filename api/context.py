@@ -15,6 +15,7 @@ from activities.graphs import GraphSpec, graph_shape
 from activities.settings import Settings
 from activities.storage import Database
 from activities.storage.checkpoints import ThreadNamingSaver
+from activities.webhooks import WebhookPolicy
 
 
 @dataclass
@@ -23,6 +24,8 @@ class AppContext:
     db: Database
     client: Client
     graphs: dict[str, GraphSpec]
+    # `langgraph.json`'s webhook URL policy, applied when a run or cron names a webhook.
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
     # Graphs compiled against the real checkpointer, for reading state at rest.
     _readers: dict[str, Any] = field(default_factory=dict)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         wire_mode,
     )
     from workflows.types import RunInput, RunResult
+    from workflows.webhook import start_webhook, webhook_payload
 
 _BOOKKEEPING_TIMEOUT = timedelta(seconds=30)
 RECURSION_LIMIT = 25
@@ -89,6 +90,7 @@ class RunWorkflow:
         self._run = run
         self._begun = not run.wait_for_turn
         self._status = "pending"
+        self._started_at: datetime | None = None
         self._saver = WorkflowCheckpointer(run.thread_id, forked_from=run.checkpoint_id)
         self._app: Any = None
         self._config: dict[str, Any] = {}
@@ -140,6 +142,7 @@ class RunWorkflow:
             start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
         )
         self._status = "running"
+        self._started_at = workflow.now()
         rng = workflow.random()
         ids = IdSource(now_100ns=lambda: int(workflow.now().timestamp() * 10_000_000), randbits=rng.getrandbits)
         if stored is not None:
@@ -277,6 +280,7 @@ class RunWorkflow:
 
     async def _finish(self, run: RunInput, status: str, **outcome: Any) -> None:
         self._status = status
+        ended_at = workflow.now()
         await workflow.execute_local_activity_method(
             PersistenceActivities.finish_run,
             FinishRun(
@@ -287,6 +291,11 @@ class RunWorkflow:
             ),
             start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
         )
+        if run.kwargs.get("webhook"):
+            payload = webhook_payload(
+                run, status, outcome.get("values"), outcome.get("error"), self._started_at, ended_at
+            )
+            await start_webhook(run, payload)
         # Release stream subscribers waiting in a poll: they read the rest through the query once the
         # workflow has closed, instead of having their update cut off by its end.
         self._stream.detach_pollers()

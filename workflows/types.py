@@ -10,6 +10,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 Json = Any
@@ -48,6 +49,11 @@ def uuid7(unix_ms: int | None = None, rand: bytes | None = None) -> str:
     value |= 0b10 << 62
     value |= tail & ((1 << 62) - 1)
     return str(uuid.UUID(int=value))
+
+
+def uuid7_time(value: str) -> datetime:
+    """When a version 7 UUID was minted (its millisecond timestamp), in UTC."""
+    return datetime.fromtimestamp((uuid.UUID(value).int >> 80) / 1000, tz=timezone.utc)
 
 
 # 100-ns intervals between the Gregorian epoch (UUID v1/v6 clock) and the Unix epoch.
@@ -99,6 +105,8 @@ class RunInput:
     after_seconds: float | None = None
     # A stateless run's temporary thread, deleted with its checkpoints when the run ends.
     temporary: bool = False
+    # Attempts at calling `kwargs["webhook"]` once the run has ended (WEBHOOK_MAX_ATTEMPTS).
+    webhook_attempts: int = 5
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""One object that owns the SQLModel engine and LangGraph's checkpointer for a database URI."""
+"""One object that owns, for a database URI, the SQLModel engine, LangGraph's checkpointer and the
+long-term memory store (activities/storage/store.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 from collections.abc import AsyncIterator
@@ -11,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.store.base import BaseStore
 from sqlalchemy import event, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from activities.storage.store import StoreSettings, enter_custom_store
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +62,50 @@ def _add_missing_columns(conn: Any) -> None:
                 index.create(conn)
 
 
-class Database:
-    """The SQL engine for our tables plus the LangGraph checkpointer on the same database."""
+def store_path(db_file: Path) -> Path:
+    """On SQLite the store has a file of its own beside the database: its connection may come from
+    another SQLite library than the stdlib's (`_store_connection`), and two SQLite libraries in one
+    process must never open the same file (their POSIX locks would release each other's)."""
+    return db_file.with_name(db_file.stem + "-store.db")
 
-    def __init__(self, uri: str) -> None:
+
+async def _store_connection(path: Path, needs_extensions: bool) -> Any:
+    """The store's own aiosqlite connection, in autocommit mode as LangGraph's store expects (it
+    opens and commits its own transactions). A vector index loads the sqlite-vec extension: where
+    the stdlib's sqlite3 cannot load extensions, pysqlite3's bundled SQLite is used."""
+    import sqlite3
+
+    import aiosqlite
+
+    module: Any = sqlite3
+    if needs_extensions and not hasattr(sqlite3.Connection, "enable_load_extension"):
+        try:
+            import pysqlite3.dbapi2 as module  # type: ignore[import-not-found,no-redef]
+        except ImportError:
+            raise RuntimeError(
+                "store.index in langgraph.json needs SQLite extensions (sqlite-vec), and this Python's "
+                "sqlite3 cannot load them: pip install pysqlite3-binary, or use PostgreSQL with pgvector"
+            ) from None
+    connection = aiosqlite.Connection(
+        lambda: module.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False), 64
+    )
+    return await connection
+
+
+class Database:
+    """The SQL engine for our tables plus LangGraph's checkpointer and store on the same database."""
+
+    def __init__(self, uri: str, store: StoreSettings | None = None) -> None:
         self.uri = uri
         self.is_sqlite = _is_sqlite(uri)
+        self.store_settings = store or StoreSettings()
         self.engine: AsyncEngine | None = None
         self.checkpointer: BaseCheckpointSaver[str] | None = None
+        self.store: BaseStore | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._closers: list[Any] = []
+        self._pool: Any = None
+        self._custom_store = contextlib.AsyncExitStack()
 
     async def open(self) -> "Database":
         """Connect, create our tables and LangGraph's tables if missing."""
@@ -88,6 +127,7 @@ class Database:
         else:
             self.engine = create_async_engine(_sqlalchemy_url(self.uri), pool_size=5, max_overflow=10)
             self.checkpointer = await self._open_postgres_checkpointer()
+        self.store = await self._open_store()
         await self._create_schema()
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         return self
@@ -101,6 +141,19 @@ class Database:
                 await conn.run_sync(SQLModel.metadata.create_all)
                 await conn.run_sync(_add_missing_columns)
             await self.checkpointer.setup()  # type: ignore[attr-defined]
+            if self.store_settings.custom is None:
+                await self._set_up_store()
+
+    async def _set_up_store(self) -> None:
+        try:
+            await self.store.setup()  # type: ignore[union-attr]
+        except Exception as exc:
+            if self.store_settings.index and not self.is_sqlite and "vector" in str(exc).lower():
+                raise RuntimeError(
+                    "store.index in langgraph.json needs PostgreSQL's pgvector extension "
+                    f"(CREATE EXTENSION vector), which this database cannot load: {exc}"
+                ) from exc
+            raise
 
     @asynccontextmanager
     async def _schema_lock(self) -> AsyncIterator[None]:
@@ -147,19 +200,45 @@ class Database:
 
     async def _open_postgres_checkpointer(self) -> BaseCheckpointSaver[str]:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-        from psycopg.rows import dict_row
-        from psycopg_pool import AsyncConnectionPool
 
-        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-            self._conninfo,
-            min_size=1,
-            max_size=10,
-            open=False,
-            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-        )
-        await pool.open()
-        self._closers.append(pool.close)
-        return AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        return AsyncPostgresSaver(await self._langgraph_pool())  # type: ignore[arg-type]
+
+    async def _langgraph_pool(self) -> Any:
+        """The connection pool LangGraph's PostgreSQL checkpointer and store share (opened once)."""
+        if self._pool is None:
+            from psycopg.rows import dict_row
+            from psycopg_pool import AsyncConnectionPool
+
+            pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+                self._conninfo,
+                min_size=1,
+                max_size=10,
+                open=False,
+                kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            )
+            await pool.open()
+            self._closers.append(pool.close)
+            self._pool = pool
+        return self._pool
+
+    async def _open_store(self) -> BaseStore:
+        """The project's own store (`store.path`), else LangGraph's store for this database."""
+        settings = self.store_settings
+        if settings.custom is not None:
+            self._closers.append(self._custom_store.aclose)
+            return await enter_custom_store(settings.custom, self._custom_store)
+        options: dict[str, Any] = {"index": settings.index, "ttl": settings.ttl}
+        if self.is_sqlite:
+            from langgraph.store.sqlite.aio import AsyncSqliteStore
+
+            conn = await _store_connection(store_path(_sqlite_path(self.uri)), needs_extensions=bool(settings.index))
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA busy_timeout=30000")
+            self._closers.append(conn.close)
+            return AsyncSqliteStore(conn, **options)
+        from langgraph.store.postgres.aio import AsyncPostgresStore
+
+        return AsyncPostgresStore(await self._langgraph_pool(), **options)  # type: ignore[arg-type]
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -19,6 +19,7 @@ from activities.storage import RunRow
 from activities.storage import queries
 from activities.storage.removal import delete_run_data
 from activities.storage.tables import new_thread_row
+from activities.webhooks import WebhookRefused
 from activities.wire import jsonable
 from api.context import AppContext
 from api.errors import (
@@ -122,6 +123,11 @@ async def create_run(
     interrupt_after = _static_interrupts("interrupt_after", payload.interrupt_after, spec)
     run_config, run_context = mirror_context(payload.config, payload.context)
     multitask = getattr(payload, "multitask_strategy", "enqueue")
+    if payload.webhook:
+        try:
+            await ctx.webhooks.check(payload.webhook)
+        except WebhookRefused as exc:
+            raise InvalidRequest(str(exc)) from None
     await _ensure_thread_for_run(ctx, thread_id, payload.if_not_exists)
     run_id = uuid7()
     checkpoint_id = getattr(payload, "checkpoint_id", None) or (getattr(payload, "checkpoint", None) or {}).get(
@@ -168,6 +174,7 @@ async def create_run(
         kwargs=kwargs,
         after_seconds=payload.after_seconds or None,
         temporary=temporary,
+        webhook_attempts=ctx.settings.webhook_max_attempts,
     )
     await _submit(ctx, run, multitask)
     row = RunRow(

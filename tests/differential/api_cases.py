@@ -533,3 +533,99 @@ async def _invalid_on_thread(c: Caller) -> None:
 
 
 CASES["invalid_on_thread"] = _invalid_on_thread
+
+
+# --------------------------------------------------------------------------------------------
+# The store (each case in a namespace of its own: cases run concurrently on one store)
+
+
+def _root() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+@case
+async def case_store_item_life(c: Caller) -> None:
+    ns = [_root(), "docs"]
+    await c.req("PUT", "/store/items", {"namespace": ns, "key": "k", "value": {"text": "first", "n": 1}})
+    await c.req("GET", "/store/items", params={"namespace": ".".join(ns), "key": "k"})
+    await c.req("PUT", "/store/items", {"namespace": ns, "key": "k", "value": {"text": "second"}, "ttl": 60})
+    replaced = await c.req("GET", "/store/items", params={"namespace": ".".join(ns), "key": "k"}, record=False)
+    c.note("replaced value", replaced["value"])
+    await c.req("GET", "/store/items", params={"namespace": ".".join(ns), "key": "missing"})
+    await c.req("DELETE", "/store/items", {"namespace": ns, "key": "k"})
+    await c.req("GET", "/store/items", params={"namespace": ".".join(ns), "key": "k"})
+    await c.req("DELETE", "/store/items", {"namespace": ns, "key": "k"})
+
+
+@case
+async def case_store_search_and_namespaces(c: Caller) -> None:
+    root = _root()
+    for labels, key, value in [
+        (["a"], "k1", {"topic": "cats", "n": 1}),
+        (["a"], "k2", {"topic": "dogs", "n": 2}),
+        (["b", "deep"], "k3", {"topic": "cats", "n": 3}),
+    ]:
+        await c.req("PUT", "/store/items", {"namespace": [root, *labels], "key": key, "value": value}, record=False)
+
+    async def keys(body: dict[str, Any]) -> list[str]:
+        found = await c.req("POST", "/store/items/search", body, record=False)
+        c.note(f"search {sorted(k for k in body if k != 'namespace_prefix')}", sorted(i["key"] for i in found["items"]))
+        return [i["key"] for i in found["items"]]
+
+    await keys({"namespace_prefix": [root]})
+    await keys({"namespace_prefix": [root], "filter": {"topic": "cats"}})
+    await keys({"namespace_prefix": [root], "query": "cats"})  # no index: a listing, unranked
+    await keys({"namespace_prefix": [root, "b"]})
+    c.note("page sizes", [len(await keys({"namespace_prefix": [root], "limit": 2, "offset": o})) for o in (0, 2)])
+    one = await c.req("POST", "/store/items/search", {"namespace_prefix": [root, "a"], "filter": {"n": 2}})
+    del one
+    await c.req("POST", "/store/namespaces", {"prefix": [root]})
+    await c.req("POST", "/store/namespaces", {"prefix": [root], "max_depth": 2})
+    await c.req("POST", "/store/namespaces", {"prefix": [root], "suffix": ["deep"]})
+    await c.req("POST", "/store/namespaces", {"prefix": [root], "limit": 1, "offset": 1})
+
+
+_INVALID_STORE: list[tuple[str, str, Any, dict[str, Any] | None]] = [
+    ("PUT", "/store/items", {"namespace": ["a"], "key": "k"}, None),
+    ("PUT", "/store/items", {"namespace": ["a"], "key": "k", "value": [1]}, None),
+    ("PUT", "/store/items", {"namespace": ["a"], "key": "k", "value": {}, "ttl": "soon"}, None),
+    ("PUT", "/store/items", {"namespace": ["a"], "key": "k", "value": {}, "index": "yes"}, None),
+    ("PUT", "/store/items", {"namespace": [], "key": "k", "value": {}}, None),
+    ("DELETE", "/store/items", {"namespace": ["a"]}, None),
+    ("POST", "/store/items/search", {"namespace_prefix": ["a"], "limit": "x"}, None),
+    ("POST", "/store/items/search", {"namespace_prefix": ["a"], "filter": "x"}, None),
+    ("POST", "/store/namespaces", {"max_depth": "deep"}, None),
+    ("GET", "/store/items", None, {"namespace": "a"}),
+]
+
+for _index, (_method, _path, _body, _params) in enumerate(_INVALID_STORE):
+
+    async def _store_invalid(
+        c: Caller, method: str = _method, path: str = _path, body: Any = _body, params: Any = _params
+    ) -> None:
+        await c.req(method, path, body, params=params)
+
+    CASES[f"invalid_store[{_method} {_path} #{_index}]"] = _store_invalid
+
+
+@case
+async def case_store_namespace_labels(c: Caller) -> None:
+    await c.req("PUT", "/store/items", {"namespace": ["a.b"], "key": "k", "value": {}})
+    await c.req("GET", "/store/items", params={"namespace": "a..b", "key": "k"})
+    await c.req("POST", "/store/namespaces", {"prefix": ["a.b"]})
+
+
+# --------------------------------------------------------------------------------------------
+# Webhooks the default policy refuses (the project sets none: loopback addresses are refused too)
+
+
+@case
+async def case_webhook_refused_by_the_policy(c: Caller) -> None:
+    thread_id = await c.thread()
+    for url in ("ftp://example.com/hook", "http://127.0.0.1:9/hook", "http://localhost:9/hook", "/relative/hook",
+                "http://169.254.169.254/latest"):
+        await c.req("POST", f"/threads/{thread_id}/runs", {"assistant_id": "echo", "input": {}, "webhook": url})
+        await c.req("POST", "/runs/wait", {"assistant_id": "echo", "input": {}, "webhook": url})
+    await c.req("GET", f"/threads/{thread_id}/runs")

@@ -216,8 +216,14 @@ DROP_KEYS = {"response_metadata", "usage_metadata", "created_at", "updated_at", 
 _INTERRUPT_KEYS = {"value", "id", "when", "resumable", "ns", "interrupt_id", "response_schema"}
 
 
+# Similarity scores printed into prompts: the reference's in-memory store computes them in float64,
+# vector extensions (sqlite-vec, pgvector) in float32; they agree to about 7 significant digits.
+_LONG_DECIMAL = re.compile(r"\d+\.\d{7,}")
+
+
 def norm_str(text: str) -> str:
-    return _TS.sub("<ts>", _UUID.sub("<uuid>", text))
+    text = _TS.sub("<ts>", _UUID.sub("<uuid>", text))
+    return _LONG_DECIMAL.sub(lambda m: f"{float(m.group()):.5f}", text)
 
 
 class Normalizer:

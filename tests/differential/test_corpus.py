@@ -34,10 +34,7 @@ PROJECTS = discover()
 
 # What our stack does not run yet, with the first line of the failure observed (see the report in
 # the test's output for the current one). Non-strict xfail: remove an entry when it XPASSes.
-KNOWN_OURS: dict[str, str] = {
-    "templates/memory-agent": "store: issue 14 (`runtime.store` is None in nodes, /store answers 404)",
-    "factories": "store: issue 14 (`ServerRuntime.store` is None in factories)",
-}
+KNOWN_OURS: dict[str, str] = {}
 # `/schemas` answers known to differ from the reference's (none now), with the reason.
 KNOWN_SCHEMAS: dict[str, str] = {}
 

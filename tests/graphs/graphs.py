@@ -9,7 +9,12 @@ import operator
 from pathlib import Path
 from typing import Annotated, Any
 
-from langgraph.graph import END, START, StateGraph
+from langchain_core.messages import AIMessage
+from langchain_core.tools import tool
+from langgraph.config import get_store
+from langgraph.graph import END, START, StateGraph, add_messages
+from langgraph.prebuilt import InjectedStore, ToolNode
+from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
 
@@ -244,3 +249,40 @@ _bulky.add_node("grow", grow)
 _bulky.add_edge(START, "grow")
 _bulky.add_conditional_edges("grow", route_growth, ["grow", END])
 bulky = _bulky.compile()
+
+
+# --- The long-term memory store from inside nodes (activities): `runtime.store`, `get_store()` and a
+# tool's `InjectedStore`, all the server's own store, which the API reads and writes too.
+
+
+class MemoryState(TypedDict, total=False):
+    user: str
+    note: str
+    profile: dict[str, Any] | None
+    messages: Annotated[list[Any], add_messages]
+
+
+async def remember(state: MemoryState, runtime: Runtime[Any]) -> dict[str, Any]:
+    assert runtime.store is not None, "the server gives every node its store"
+    namespace = ("memories", state["user"])
+    await runtime.store.aput(namespace, "note", {"text": state["note"]})
+    # What the API wrote before the run (the profile), read here through `get_store()`.
+    profile = await get_store().aget(("profiles",), state["user"])
+    call = {"name": "save_fact", "args": {"user": state["user"], "fact": state["note"].upper()}, "id": "call-1"}
+    return {"profile": profile.value if profile else None, "messages": [AIMessage(content="", tool_calls=[call])]}
+
+
+@tool
+async def save_fact(user: str, fact: str, store: Annotated[Any, InjectedStore()]) -> str:
+    """Save a fact about the user."""
+    await store.aput(("facts", user), "latest", {"fact": fact})
+    return "saved"
+
+
+_memory = StateGraph(MemoryState)
+_memory.add_node("remember", remember)
+_memory.add_node("tools", ToolNode([save_fact]))
+_memory.add_edge(START, "remember")
+_memory.add_edge("remember", "tools")
+_memory.add_edge("tools", END)
+memory = _memory.compile()
