@@ -21,7 +21,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.client import connect
-from activities.graphs import GraphLoadError, load_graphs
+from activities.graphs import GraphLoadError, GraphSpec, load_graphs
 from activities.prepared import NodeDefaults, PreparedGraphs, prepare_graphs
 from activities.heartbeat import HeartbeatInterceptor
 from activities.token_stream import TokenStreamInterceptor
@@ -30,7 +30,10 @@ from activities.settings import Settings, get_settings
 from activities.storage import Database
 from activities.storage.store import project_store_settings, use_process_store
 from activities.webhooks import WebhookActivities, project_webhook_policy
+from api.context import AppContext
+from api.services.crons import CronFiring
 from workflows import determinism
+from workflows.cron import CronFireWorkflow
 from workflows.run import RunWorkflow
 from workflows.graph_registry import GraphRegistryInterceptor
 from workflows.thread import ThreadWorkflow
@@ -86,7 +89,7 @@ class SplitWorkflowRunner(WorkflowRunner):
 
 
 # Workflows made of our own code only (no graph, no user code): they need no sandbox.
-TRUSTED_WORKFLOWS = frozenset({"ThreadWorkflow", "WebhookWorkflow"})
+TRUSTED_WORKFLOWS = frozenset({"ThreadWorkflow", "WebhookWorkflow", "CronFireWorkflow"})
 
 
 def workflow_runner(settings: Settings) -> WorkflowRunner:
@@ -106,17 +109,21 @@ def build_worker(
     """A worker for the thread and run workflows, the graph nodes and the persistence activities."""
     determinism.install()
     persistence = PersistenceActivities(db, on_run_finished=graph_plugin.prepared.run_graphs.release)
-    webhooks = WebhookActivities(project_webhook_policy(settings.langgraph_config))
+    policy = project_webhook_policy(settings.langgraph_config)
+    webhooks = WebhookActivities(policy)
+    # A cron's firing creates its run as the API does, through the same admission path.
+    crons = CronFiring(AppContext(settings=settings, db=db, client=client, graphs=graph_plugin.specs, webhooks=policy))
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[ThreadWorkflow, RunWorkflow, WebhookWorkflow],
+        workflows=[ThreadWorkflow, RunWorkflow, WebhookWorkflow, CronFireWorkflow],
         activities=[
             persistence.start_run,
             persistence.save_step,
             persistence.finish_run,
             persistence.roll_back_run,
             webhooks.send_webhook,
+            crons.fire_cron,
         ],
         plugins=[graph_plugin],
         interceptors=[HeartbeatInterceptor(), TokenStreamInterceptor(settings.stream_batch_interval)],
@@ -138,8 +145,10 @@ class GraphPlugin(SimplePlugin):
     """The project's graphs on a worker (or a replayer): their node activities, and the registry that
     gives each workflow run the worker's prepared graphs."""
 
-    def __init__(self, prepared: PreparedGraphs) -> None:
+    def __init__(self, prepared: PreparedGraphs, specs: dict[str, GraphSpec] | None = None) -> None:
         self.prepared = prepared
+        # The graphs as loaded: what a cron's firing creates its run with (api/services/crons.py).
+        self.specs = specs or {}
         super().__init__(
             "agent_server.graphs",
             activities=prepared.activities,
@@ -162,7 +171,7 @@ def graph_plugin(settings: Settings) -> GraphPlugin:
     """The project's graphs prepared to run their nodes as activities."""
     graphs = load_graphs(settings.langgraph_config)
     # `get_stream_writer()` in activity nodes publishes to the run's stream in small batches.
-    return GraphPlugin(prepare_graphs(graphs, node_defaults(settings), settings.stream_batch_interval))
+    return GraphPlugin(prepare_graphs(graphs, node_defaults(settings), settings.stream_batch_interval), graphs)
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:

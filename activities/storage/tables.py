@@ -99,6 +99,30 @@ class RunRow(SQLModel, table=True):
     multitask_strategy: str = "enqueue"
 
 
+class CronRow(SQLModel, table=True):
+    """A cron as the API lists it; its Temporal Schedule (`cron-{cron_id}`) is what fires it."""
+
+    __tablename__ = "crons"
+
+    cron_id: str = Field(primary_key=True, sa_type=String(64))
+    assistant_id: str = Field(index=True, sa_type=String(64))
+    # None: each firing runs on a new thread.
+    thread_id: str | None = Field(default=None, index=True, sa_type=String(64))
+    user_id: str | None = None
+    schedule: str
+    timezone: str | None = None
+    end_time: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+    # The create request as sent (assistant resolved, `config.configurable.cron_id` added), patches merged.
+    payload: dict[str, Any] = _json()
+    meta: dict[str, Any] = _json(name="metadata")
+    on_run_completed: str | None = None
+    # As last set through the API; the schedule's paused state (and its next action time, the
+    # cron's `next_run_date`) is what the API shows.
+    enabled: bool = True
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
 class ThreadStateUpdateRow(SQLModel, table=True):
     """A state update made through the API, for thread streams' `state_update` mode. Its uuid7 id
     orders it among the thread's runs (state updates only happen between runs)."""

@@ -33,6 +33,6 @@ async def info(ctx: Ctx) -> dict[str, Any]:
         "langgraph_py_version": _version("langgraph"),
         "temporalio_version": _version("temporalio"),
         "graphs": sorted(ctx.graphs),
-        "flags": {"assistants": True, "crons": False, "langsmith": False},
+        "flags": {"assistants": True, "crons": True, "langsmith": False},
         "host": {"kind": "temporal-agent-server", "task_queue": ctx.settings.task_queue},
     }

@@ -197,7 +197,10 @@ async def delete_thread(ctx: AppContext, thread_id: str, *, missing_ok: bool = T
     """Remove a thread: stop its active runs, then delete its runs and its checkpoints."""
     if not missing_ok:
         await require_thread(ctx, thread_id)
+    from api.services.crons import delete_crons_of_thread  # crons build on threads, not the reverse
+
     await _stop_active_runs(ctx, thread_id, "thread deleted")
+    await delete_crons_of_thread(ctx, thread_id)
     await delete_thread_data(ctx.db, thread_id)
 
 

@@ -629,3 +629,42 @@ async def case_webhook_refused_by_the_policy(c: Caller) -> None:
         await c.req("POST", f"/threads/{thread_id}/runs", {"assistant_id": "echo", "input": {}, "webhook": url})
         await c.req("POST", "/runs/wait", {"assistant_id": "echo", "input": {}, "webhook": url})
     await c.req("GET", f"/threads/{thread_id}/runs")
+
+
+# --------------------------------------------------------------------------------------------
+# Crons (schedules that do not fire during a case: a weekly tick)
+
+
+@case
+async def case_cron_thread_life(c: Caller) -> None:
+    thread_id = await c.thread()
+    cron = await c.req("POST", f"/threads/{thread_id}/runs/crons", {
+        "assistant_id": "echo", "schedule": "0 9 * * 1", "input": {"items": ["a"]}, "metadata": {"m": 1},
+    })
+    await c.req("POST", "/runs/crons/search", {"thread_id": thread_id})
+    await c.req("POST", "/runs/crons/count", {"thread_id": thread_id})
+    await c.req("PATCH", f"/runs/crons/{cron['cron_id']}", {"schedule": "0 10 * * 2", "enabled": False, "metadata": {"m": 2}})
+    await c.req("POST", "/runs/crons/search", {"thread_id": thread_id, "select": ["cron_id", "schedule", "enabled"]})
+    await c.req("DELETE", f"/runs/crons/{cron['cron_id']}")
+    await c.req("DELETE", f"/runs/crons/{cron['cron_id']}")
+    await c.req("POST", "/runs/crons/count", {"thread_id": thread_id})
+
+
+@case
+async def case_cron_stateless_life(c: Caller) -> None:
+    cron = await c.req("POST", "/runs/crons", {
+        "assistant_id": "echo", "schedule": "0 9 * * 1", "input": {}, "timezone": "Europe/Paris",
+        "end_time": "2030-01-01T00:00:00+00:00", "on_run_completed": "keep",
+    })
+    await c.req("PATCH", f"/runs/crons/{cron['cron_id']}", {"on_run_completed": "delete"})
+    await c.req("DELETE", f"/runs/crons/{cron['cron_id']}")
+
+
+@case
+async def case_cron_refused(c: Caller) -> None:
+    await c.req("POST", "/runs/crons", {"assistant_id": "echo", "schedule": "not a schedule"})
+    await c.req("POST", f"/threads/{NIL}/runs/crons", {"assistant_id": "echo", "schedule": "0 9 * * 1"})
+    await c.req("POST", "/runs/crons", {"assistant_id": NIL, "schedule": "0 9 * * 1"})
+    await c.req("PATCH", f"/runs/crons/{NIL}", {"enabled": False})
+    await c.req("DELETE", f"/runs/crons/{NIL}")
+    await c.req("POST", "/runs/crons/search", {"assistant_id": "echo"})

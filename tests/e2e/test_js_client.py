@@ -5,7 +5,8 @@ with what it observed; this module asserts on it. `background_run_guide.mjs` is 
 (../shared/seed) step by step, as test_guide.py does with the Python SDK; `resource_api.mjs` is
 assistants, threads and runs, as test_assistants_api.py, test_threads_api.py and test_runs_api.py
 do with the Python SDK; `streaming.mjs` is streamed runs and joined streams, as test_streaming.py
-does with the Python SDK.
+does with the Python SDK; `store_and_crons.mjs` is the store and crons, as test_store_api.py and
+test_crons.py do.
 """
 
 from __future__ import annotations
@@ -415,3 +416,24 @@ def test_streaming_with_js_sdk(sqlite_stack: Stack, js_sdk: Path) -> None:
     assert [(p["event"], p["data"]) for p in failing["joined"]["parts"]] == [
         (p["event"], p["data"]) for p in failing["parts"]
     ]
+
+
+STORE_AND_CRONS_SCRIPT = JS_DIR / "store_and_crons.mjs"
+
+
+def test_store_and_crons_with_js_sdk(sqlite_stack: Stack, js_sdk: Path) -> None:
+    o = run_script(js_sdk, sqlite_stack.url, STORE_AND_CRONS_SCRIPT)
+    assert "error" not in o, o.get("error")
+    item = o["item"]
+    assert item["key"] == "k1" and item["value"] == {"topic": "cats"} and item["createdAt"] == item["created_at"]
+    assert o["missing"] is None and o["deleted"] is None
+    assert [i["key"] for i in o["searched"]["items"]] == ["k2"]
+    assert sorted(o["namespaces"]["namespaces"]) == sorted([[item["namespace"][0], "a"], [item["namespace"][0], "b"]])
+
+    cron = o["cron"]
+    assert cron["thread_id"] == o["threadId"] and cron["schedule"] == "0 9 * * 1" and cron["enabled"] is True
+    assert cron["metadata"] == {"via": "js"} and cron["next_run_date"]
+    assert o["counted"] == 1 and o["counted_after"] == 0
+    assert o["updated"]["schedule"] == "0 10 * * 2" and o["updated"]["enabled"] is False
+    assert [c["cron_id"] for c in o["searched_crons"]] == [cron["cron_id"]]
+    assert o["second_delete"]["rejected"] and o["second_delete"]["status"] == 404

@@ -147,3 +147,27 @@ async def test_a_url_the_policy_refuses_is_a_422_on_every_run_endpoint(stack: St
             async for _part in client.runs.stream(thread["thread_id"], "gated", input={}, webhook=bad):
                 pass
     assert await client.runs.list(thread["thread_id"]) == []
+
+
+async def test_a_cron_run_calls_the_cron_webhook(stack: Stack, receiver: Receiver) -> None:
+    from temporalio.client import Client
+
+    client = get_client(url=stack.url)
+    thread = await client.threads.create()
+    path = f"/cron/{uuid.uuid4().hex}"
+    cron = await client.crons.create_for_thread(
+        thread["thread_id"], "gated", schedule="0 9 * * 1", input={"label": "c"}, webhook=receiver.url + path
+    )
+    temporal = await Client.connect(stack.env["TEMPORAL_ADDRESS"])
+    await temporal.get_schedule_handle(f"cron-{cron['cron_id']}").trigger()
+
+    async def delivered() -> None:
+        assert len(receiver.bodies(path)) == 1
+
+    await assert_eventually(delivered)
+    payload = receiver.bodies(path)[0]
+    assert payload["thread_id"] == thread["thread_id"] and payload["status"] == "success"
+    assert payload["kwargs"]["config"]["configurable"]["cron_id"] == cron["cron_id"]
+    with pytest.raises(UnprocessableEntityError):
+        await client.crons.create("gated", schedule="0 9 * * 1", webhook="ftp://example.com/x")
+    await client.crons.delete(cron["cron_id"])
