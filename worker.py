@@ -29,6 +29,7 @@ from activities.persistence import PersistenceActivities
 from activities.settings import Settings, get_settings
 from activities.storage import Database
 from activities.storage.store import project_store_settings, use_process_store
+from activities.store_wire import store_batch
 from activities.webhooks import WebhookActivities, project_webhook_policy
 from api.context import AppContext
 from api.services.crons import CronFiring
@@ -122,6 +123,7 @@ def build_worker(
             persistence.save_step,
             persistence.finish_run,
             persistence.roll_back_run,
+            store_batch,
             webhooks.send_webhook,
             crons.fire_cron,
         ],

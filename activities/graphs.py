@@ -76,7 +76,7 @@ class GraphShape:
     def compile(self, **options: Any) -> Pregel[Any, Any, Any, Any]:
         """The graph as LangGraph would run it, with `options` (checkpointer, interrupts, ...)."""
         if self.entrypoint is not None:
-            return self.entrypoint.copy(update={k: v for k, v in options.items() if k == "checkpointer"})
+            return self.entrypoint.copy(update={k: v for k, v in options.items() if k in ("checkpointer", "store")})
         assert self.builder is not None
         options.setdefault("interrupt_before", self.interrupt_before or None)
         options.setdefault("interrupt_after", self.interrupt_after or None)

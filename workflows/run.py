@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         wants_tokens,
         wire_mode,
     )
+    from workflows.store import WorkflowStore
     from workflows.types import RunInput, RunResult
     from workflows.webhook import start_webhook, webhook_payload
 
@@ -154,6 +155,9 @@ class RunWorkflow:
         current_checkpointer.set(self._saver)
         self._app = shape.compile(
             checkpointer=self._saver,
+            # `runtime.store` of graph code running here (routers, workflow nodes); activity nodes
+            # get the worker's store itself.
+            store=WorkflowStore(),
             interrupt_before=run.interrupt_before,
             interrupt_after=run.interrupt_after,
         )

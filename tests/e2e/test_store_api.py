@@ -84,3 +84,13 @@ async def test_nodes_and_tools_use_the_store_the_api_shows(stack: Stack) -> None
     fact = await client.store.get_item(["facts", user], "latest")  # written by the tool (InjectedStore)
     assert fact is not None and fact["value"] == {"fact": "LIKES TEA"}
     assert result["messages"][-1]["content"] == "saved"  # type: ignore[index]
+
+
+async def test_a_node_running_in_the_workflow_uses_the_store_through_local_activities(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    user = f"u{uuid.uuid4().hex[:8]}"
+    await client.store.put_item(["profiles"], user, {"name": "Grace"})
+    thread = await client.threads.create()
+    result = await client.runs.wait(thread["thread_id"], "memory_inline", input={"user": user, "note": "n1"})
+    assert result["profile"] == {"profile": {"name": "Grace"}, "found": [{"note": "n1"}]}  # type: ignore[index]
+    assert (await client.store.get_item(["inline", user], "seen"))["value"] == {"note": "n1"}  # type: ignore[index]

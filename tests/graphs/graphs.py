@@ -286,3 +286,19 @@ _memory.add_edge(START, "remember")
 _memory.add_edge("remember", "tools")
 _memory.add_edge("tools", END)
 memory = _memory.compile()
+
+
+async def recall_in_workflow(state: MemoryState, runtime: Runtime[Any]) -> dict[str, Any]:
+    # Runs inside the workflow (`execute_in="workflow"`): the store through local activities.
+    assert runtime.store is not None
+    await runtime.store.aput(("inline", state["user"]), "seen", {"note": state["note"]})
+    profile = await runtime.store.aget(("profiles",), state["user"])
+    found = await runtime.store.asearch(("inline", state["user"]))
+    return {"profile": {"profile": profile.value if profile else None, "found": [i.value for i in found]}}
+
+
+_memory_inline = StateGraph(MemoryState)
+_memory_inline.add_node("recall", recall_in_workflow, metadata={"execute_in": "workflow"})
+_memory_inline.add_edge(START, "recall")
+_memory_inline.add_edge("recall", END)
+memory_inline = _memory_inline.compile()

@@ -41,7 +41,7 @@ graph = b.compile()
 def test_bundled_and_test_projects_load() -> None:
     assert list(load_graphs(ROOT / "langgraph.json")) == ["agent"]
     assert list(load_graphs(ROOT / "agents" / "langgraph.json")) == ["agent"]
-    assert set(load_graphs(TEST_GRAPHS)) == {"agent", "gated", "failing", "writer", "nested", "hitl", "flaky", "bulky", "reviewed", "forked", "hitl_inline", "memory"}
+    assert set(load_graphs(TEST_GRAPHS)) == {"agent", "gated", "failing", "writer", "nested", "hitl", "flaky", "bulky", "reviewed", "forked", "hitl_inline", "memory", "memory_inline"}
 
 
 @pytest.mark.skipif(not BENCH_APP.exists(), reason="the benchmark project lives in ../shared")
