@@ -15,7 +15,7 @@ from langgraph_sdk import get_client
 
 from activities.storage import Database
 from activities.storage.store import project_store_settings
-from tests.conftest import ROOT, Stack, start_stack
+from tests.conftest import ROOT, Stack, _postgres_database, start_stack
 from tests.helpers import assert_eventually
 
 pytestmark = pytest.mark.timeout(90)
@@ -23,11 +23,26 @@ pytestmark = pytest.mark.timeout(90)
 PROJECT = ROOT / "tests" / "graphs" / "semantic" / "langgraph.json"
 
 
-@pytest_asyncio.fixture(scope="module")
-async def semantic_stack(env: object, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    stack = start_stack(env, tmp_path_factory.mktemp("semantic"), langgraph_config=PROJECT)  # type: ignore[arg-type]
+def _has_pgvector(admin: str) -> bool:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone() is not None
+
+
+@pytest_asyncio.fixture(scope="module", params=["sqlite", "postgres"])
+async def semantic_stack(
+    request: pytest.FixtureRequest, env: object, postgres_admin: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    database = None
+    if request.param == "postgres":
+        if not _has_pgvector(postgres_admin):
+            pytest.skip("this PostgreSQL has no pgvector: test_postgres_uses_pgvector_or_refuses... covers it")
+        databases = _postgres_database(postgres_admin)
+        database = next(databases)
+    stack = start_stack(env, tmp_path_factory.mktemp("semantic"), database, langgraph_config=PROJECT)  # type: ignore[arg-type]
     yield stack
     stack.stop()
+    if database is not None:
+        next(databases, None)
 
 
 async def test_search_ranks_by_meaning_and_nodes_writes_are_indexed(semantic_stack: Stack) -> None:
@@ -69,12 +84,13 @@ async def test_an_item_with_a_ttl_is_swept_after_it_expires(semantic_stack: Stac
 
 
 async def test_the_store_lives_in_its_own_file_beside_the_database(semantic_stack: Stack) -> None:
+    if semantic_stack.database_uri.startswith("postgres"):
+        pytest.skip("SQLite only")
     assert (semantic_stack.data_dir / "agent-server-store.db").is_file()
 
 
 async def test_postgres_uses_pgvector_or_refuses_to_start_with_a_clear_message(postgres_uri: str) -> None:
-    with psycopg.connect(postgres_uri, autocommit=True) as conn:
-        has_pgvector = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone() is not None
+    has_pgvector = _has_pgvector(postgres_uri)
     db = Database(postgres_uri, store=project_store_settings(PROJECT))
     if not has_pgvector:
         with pytest.raises(RuntimeError, match="pgvector"):
