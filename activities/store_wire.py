@@ -8,6 +8,7 @@ from typing import Any
 
 from langgraph.store.base import GetOp, Item, ListNamespacesOp, MatchCondition, Op, PutOp, Result, SearchItem, SearchOp
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.storage.store import process_store
 
@@ -87,6 +88,9 @@ async def store_batch(ops: list[dict[str, Any]]) -> list[Any]:
     """Run store operations that graph code in a workflow asked for (a local activity)."""
     store = process_store()
     if store is None:
-        raise RuntimeError("this worker has no store")
-    results = await store.abatch([op_from_wire(op) for op in ops])
+        raise ApplicationError("this worker has no store", type="InvalidStoreOperation", non_retryable=True)
+    try:
+        results = await store.abatch([op_from_wire(op) for op in ops])
+    except ValueError as exc:  # an empty namespace, a bad filter key or operator: the graph's mistake
+        raise ApplicationError(f"{type(exc).__name__}: {exc}", type="InvalidStoreOperation", non_retryable=True) from exc
     return [result_to_wire(result) for result in results]

@@ -36,7 +36,9 @@ from activities.graphs import GraphLoadError, read_config
 _ENV_TEMPLATE = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _LOCALHOST_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 # Cloud metadata services (AWS, GCP, Azure, Alibaba, Oracle): never a webhook's target.
-_METADATA_NETWORKS = [ipaddress.ip_network(n) for n in ("169.254.169.254/32", "100.100.100.200/32", "fd00:ec2::254/128")]
+# (Link-local 169.254/16 holds AWS, GCP, Azure and ECS task metadata.)
+_METADATA_NETWORKS = [ipaddress.ip_network(n) for n in ("169.254.0.0/16", "100.100.100.200/32", "fd00:ec2::254/128", "fe80::/10")]
+_NAT64 = [ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48")]
 _METADATA_NAMES = {"metadata.google.internal", "metadata"}
 CONNECT_TIMEOUT_SECS = 5.0
 REQUEST_TIMEOUT_SECS = 30.0
@@ -48,6 +50,50 @@ class WebhookConfigError(GraphLoadError):
 
 class WebhookRefused(ValueError):
     """The URL breaks the webhook policy; the message is the API's 422 detail."""
+
+
+class WebhookUnresolvable(WebhookRefused):
+    """Its host name does not resolve: a 422 at creation, a retried attempt at delivery."""
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """A checked webhook URL and the addresses it resolved to: the call connects to one of these
+    (with the URL's host name for `Host` and TLS), so a second DNS answer cannot redirect it."""
+
+    url: str
+    host: str
+    port: int
+    scheme: str
+    addresses: tuple[str, ...]
+
+    def pinned(self) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """The URL with its host replaced by the first checked address, the `Host` header, and the
+        request extensions (TLS server name) that keep the call addressed to the host name."""
+        parsed = urlparse(self.url)
+        ip = ipaddress.ip_address(self.addresses[0])
+        literal = f"[{ip}]" if ip.version == 6 else str(ip)
+        netloc = f"{literal}:{self.port}"
+        default_port = 443 if self.scheme == "https" else 80
+        host_header = self.host if self.port == default_port else f"{self.host}:{self.port}"
+        extensions = {"sni_hostname": self.host} if self.scheme == "https" else {}
+        return parsed._replace(netloc=netloc).geturl(), {"Host": host_header}, extensions
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, compatible, NAT64, 6to4, Teredo), if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    packed = ip.packed
+    if packed[:12] == bytes(12) and packed[12:] != bytes(4) and int(ip) > 1:  # ::a.b.c.d (not ::, ::1)
+        return ipaddress.IPv4Address(packed[12:])
+    if any(ip in network for network in _NAT64):
+        return ipaddress.IPv4Address(packed[12:])
+    return None
 
 
 @dataclass(frozen=True)
@@ -69,8 +115,8 @@ class WebhookPolicy:
                 return True
         return False
 
-    async def check(self, url: str) -> None:
-        """Raise `WebhookRefused` unless the policy lets a run call `url`."""
+    async def check(self, url: str) -> "WebhookTarget":
+        """The checked target of `url` (the addresses a call may connect to), or `WebhookRefused`."""
         if len(url) > self.max_url_length:
             raise WebhookRefused("Webhook URL too long")
         if url.startswith("/"):
@@ -78,19 +124,20 @@ class WebhookPolicy:
                 "Webhook URL must be absolute (http:// or https://): relative URLs would call this "
                 "server's own routes, which this server does not do"
             )
-        parsed = urlparse(url)
+        try:
+            parsed = urlparse(url)
+            port = parsed.port
+            host = (parsed.hostname or "").lower()
+        except ValueError as exc:
+            raise WebhookRefused(f"Invalid webhook URL: {exc}") from None
         scheme = (parsed.scheme or "").lower()
         if scheme not in ("http", "https"):
             raise WebhookRefused(f"Webhook host blocked: scheme '{scheme}' not allowed")
         if self.require_https and scheme != "https":
             raise WebhookRefused("Webhook must use https")
-        try:
-            port = parsed.port or (443 if scheme == "https" else 80)
-        except ValueError:
-            raise WebhookRefused("Webhook URL has an invalid port") from None
+        port = port or (443 if scheme == "https" else 80)
         if self.allowed_ports and port not in self.allowed_ports:
             raise WebhookRefused(f"Webhook port {port} not allowed")
-        host = (parsed.hostname or "").lower()
         if not host:
             raise WebhookRefused(f"Invalid webhook hostname '{host}'")
         explicitly_allowed = self._host_allowed(host)
@@ -98,29 +145,31 @@ class WebhookPolicy:
             raise WebhookRefused("Webhook domain not allowed")
         if host in _METADATA_NAMES:
             raise WebhookRefused("Webhook host blocked: cloud metadata endpoint")
-        if explicitly_allowed:
-            return
-        if host in _LOCALHOST_NAMES:
-            if self.disable_loopback:
-                raise WebhookRefused("Webhook host blocked: localhost address")
-            return
+        if host in _LOCALHOST_NAMES and self.disable_loopback and not explicitly_allowed:
+            raise WebhookRefused("Webhook host blocked: localhost address")
         try:
             found = await asyncio.to_thread(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror:
-            raise WebhookRefused("Webhook host blocked: DNS resolution failed") from None
+        except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
+            raise WebhookUnresolvable(f"Webhook host blocked: DNS resolution failed ({exc})") from None
+        addresses = []
         for *_rest, address in found:
-            self._check_address(ipaddress.ip_address(address[0]))
+            ip = ipaddress.ip_address(address[0].split("%", 1)[0])
+            # Metadata services are refused even for an allowed domain; the rest it may bypass.
+            self._check_address(ip, metadata_only=explicitly_allowed)
+            addresses.append(str(ip))
+        return WebhookTarget(url=url, host=host, port=port, scheme=scheme, addresses=tuple(addresses))
 
-    def _check_address(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        if any(ip in network for network in _METADATA_NETWORKS):
+    def _check_address(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, metadata_only: bool = False) -> None:
+        candidates = [ip, *([_embedded_ipv4(ip)] if isinstance(ip, ipaddress.IPv6Address) and _embedded_ipv4(ip) else [])]
+        if any(c in network for c in candidates for network in _METADATA_NETWORKS):
             raise WebhookRefused("Webhook host blocked: cloud metadata endpoint")
-        if ip.is_loopback or ip.is_unspecified:
+        if metadata_only:
+            return
+        if any(c.is_loopback or c.is_unspecified for c in candidates):
             if self.disable_loopback:
                 raise WebhookRefused("Webhook host blocked: loopback address")
             return
-        if self.disable_private_ips and (ip.is_private or ip.is_link_local or ip.is_reserved):
+        if self.disable_private_ips and any(c.is_private or c.is_link_local or c.is_reserved for c in candidates):
             raise WebhookRefused("Webhook host blocked: private IP address")
 
     def payload(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +204,16 @@ def webhook_policy(config: dict[str, Any]) -> WebhookPolicy:
     ports = url.get("allowed_ports") or ()
     if not all(isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in ports):
         raise WebhookConfigError(f"webhooks.url.allowed_ports: expected port numbers, got {ports!r}")
+    for key in ("allowed_domains",):
+        value = url.get(key)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            raise WebhookConfigError(f"webhooks.url.{key}: expected a list of strings, got {value!r}")
+    fields = section.get("allowed_fields")
+    if fields is not None and (not isinstance(fields, list) or not all(isinstance(v, str) for v in fields)):
+        raise WebhookConfigError(f"webhooks.allowed_fields: expected a list of strings, got {fields!r}")
+    max_length = url.get("max_url_length", 4096)
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
+        raise WebhookConfigError(f"webhooks.url.max_url_length: expected a positive integer, got {max_length!r}")
     headers = section.get("headers") or {}
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise WebhookConfigError("webhooks.headers: expected an object of strings")
@@ -163,7 +222,7 @@ def webhook_policy(config: dict[str, Any]) -> WebhookPolicy:
         require_https=bool(url.get("require_https", False)),
         allowed_domains=tuple(url.get("allowed_domains") or ()),
         allowed_ports=tuple(ports),
-        max_url_length=int(url.get("max_url_length", 4096)),
+        max_url_length=max_length,
         disable_loopback=bool(url.get("disable_loopback", True)),
         disable_private_ips=bool(url.get("disable_private_ips", False)),
         headers={str(k): _env_values(v, f"webhooks.headers.{k}") for k, v in headers.items()},
@@ -202,7 +261,10 @@ class WebhookActivities:
             activity.logger.info("webhooks are disabled (http.disable_webhooks): not calling %s", call.url)
             return None
         try:
-            await self._policy.check(call.url)  # again: the policy may have changed since the run began
+            # Again: the policy may have changed since the run began, and the name may resolve elsewhere now.
+            target = await self._policy.check(call.url)
+        except WebhookUnresolvable as exc:  # DNS may come back: the next attempt tries again
+            raise ApplicationError(str(exc), type="WebhookUnresolvable") from None
         except WebhookRefused as exc:
             raise ApplicationError(str(exc), type="WebhookRefused", non_retryable=True) from None
         if self._client is None:
@@ -210,8 +272,9 @@ class WebhookActivities:
                 timeout=httpx.Timeout(REQUEST_TIMEOUT_SECS, connect=CONNECT_TIMEOUT_SECS), follow_redirects=False
             )
         payload = self._policy.payload({**call.payload, "webhook_sent_at": datetime.now(timezone.utc).isoformat()})
+        url, host, extensions = target.pinned()  # to the address just checked, not a fresh DNS answer
         try:
-            answer = await self._client.post(call.url, json=payload, headers=self._policy.headers)
+            answer = await self._client.post(url, json=payload, headers={**self._policy.headers, **host}, extensions=extensions)
         except httpx.HTTPError as exc:
             raise ApplicationError(f"webhook {call.url}: {type(exc).__name__}: {exc}", type="WebhookUnreachable") from exc
         if answer.status_code >= 400:

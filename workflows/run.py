@@ -295,7 +295,9 @@ class RunWorkflow:
             ),
             start_to_close_timeout=_BOOKKEEPING_TIMEOUT,
         )
-        if run.kwargs.get("webhook"):
+        # `patched`: runs recorded before webhooks were called kept `webhook` in their kwargs; their
+        # replays (state queries of closed runs) must not issue a child start they never made.
+        if run.kwargs.get("webhook") and workflow.patched("run-webhook"):
             payload = webhook_payload(
                 run, status, outcome.get("values"), outcome.get("error"), self._started_at, ended_at
             )

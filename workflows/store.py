@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from langgraph.store.base import BaseStore, Op, Result
@@ -25,6 +26,10 @@ class WorkflowStore(BaseStore):
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         ops = list(ops)
         wired = await workflow.execute_local_activity(
-            store_batch, [op_to_wire(op) for op in ops], start_to_close_timeout=timedelta(seconds=60)
+            store_batch,
+            [op_to_wire(op) for op in ops],
+            start_to_close_timeout=timedelta(seconds=60),
+            # A database that is briefly away is retried; a refused operation fails the node at once.
+            retry_policy=RetryPolicy(maximum_attempts=5, non_retryable_error_types=["InvalidStoreOperation"]),
         )
         return [result_from_wire(result, op) for result, op in zip(wired, ops, strict=True)]

@@ -104,11 +104,17 @@ class Database:
         self.store: BaseStore | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._closers: list[Any] = []
-        self._pool: Any = None
         self._custom_store = contextlib.AsyncExitStack()
 
     async def open(self) -> "Database":
-        """Connect, create our tables and LangGraph's tables if missing."""
+        """Connect, create our tables and LangGraph's tables if missing; on failure, close what opened."""
+        try:
+            return await self._open()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _open(self) -> "Database":
         if self.is_sqlite:
             path = _sqlite_path(self.uri)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,25 +207,23 @@ class Database:
     async def _open_postgres_checkpointer(self) -> BaseCheckpointSaver[str]:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-        return AsyncPostgresSaver(await self._langgraph_pool())  # type: ignore[arg-type]
+        return AsyncPostgresSaver(await self._postgres_pool())  # type: ignore[arg-type]
 
-    async def _langgraph_pool(self) -> Any:
-        """The connection pool LangGraph's PostgreSQL checkpointer and store share (opened once)."""
-        if self._pool is None:
-            from psycopg.rows import dict_row
-            from psycopg_pool import AsyncConnectionPool
+    async def _postgres_pool(self) -> Any:
+        """A connection pool as LangGraph's PostgreSQL checkpointer and store expect it."""
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
 
-            pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-                self._conninfo,
-                min_size=1,
-                max_size=10,
-                open=False,
-                kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-            )
-            await pool.open()
-            self._closers.append(pool.close)
-            self._pool = pool
-        return self._pool
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            self._conninfo,
+            min_size=1,
+            max_size=10,
+            open=False,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        )
+        await pool.open()
+        self._closers.append(pool.close)
+        return pool
 
     async def _open_store(self) -> BaseStore:
         """The project's own store (`store.path`), else LangGraph's store for this database."""
@@ -238,7 +242,9 @@ class Database:
             return AsyncSqliteStore(conn, **options)
         from langgraph.store.postgres.aio import AsyncPostgresStore
 
-        return AsyncPostgresStore(await self._langgraph_pool(), **options)  # type: ignore[arg-type]
+        # A pool of its own: with an index the store holds a connection while it calls the
+        # embeddings (a network call), which must not starve checkpoint writes.
+        return AsyncPostgresStore(await self._postgres_pool(), **options)  # type: ignore[arg-type]
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

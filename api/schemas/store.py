@@ -30,8 +30,8 @@ class StoreSearch(BaseModel):
 
     namespace_prefix: list[str] | None = None
     filter: dict[str, Any] | None = None
-    limit: int = 10
-    offset: int = 0
+    limit: int = Field(default=10, ge=0)
+    offset: int = Field(default=0, ge=0)
     query: str | None = None
     refresh_ttl: bool | None = None
 
@@ -41,9 +41,9 @@ class StoreListNamespaces(BaseModel):
 
     prefix: list[str] | None = None
     suffix: list[str] | None = None
-    max_depth: int | None = None
-    limit: int = 100
-    offset: int = 0
+    max_depth: int | None = Field(default=None, ge=1)
+    limit: int = Field(default=100, ge=0)
+    offset: int = Field(default=0, ge=0)
 
 
 class StoreItem(BaseModel):

@@ -174,6 +174,9 @@ async def delete_assistant(ctx: AppContext, assistant_id: str, *, delete_threads
     row = await resolve_assistant(
         ctx, assistant_id, servable=False, by_graph=False, missing=assistant_to_delete_not_found
     )
+    from api.services.crons import delete_crons_of_assistant  # crons build on assistants, not the reverse
+
+    await delete_crons_of_assistant(ctx, row.assistant_id)  # their ticks would only fail from now on
     if delete_threads:
         for thread_id in await thread_ids_of_assistant(ctx, row.assistant_id):
             await delete_thread(ctx, thread_id)

@@ -11,6 +11,7 @@ Catch-up: a tick missed while Temporal or the workers were down still fires if i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func, select
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
@@ -35,7 +37,7 @@ from activities.storage import queries
 from activities.storage.tables import CronRow, utcnow
 from activities.webhooks import WebhookRefused
 from api.context import AppContext
-from api.errors import InvalidRequest, NotFound
+from api.errors import DomainError, InvalidRequest, NotFound
 from api.schemas.crons import CronCount, CronCreate, CronPatch, CronSearch, ThreadCronCreate
 from api.schemas.runs import RunCreateStateful, RunCreateStateless
 from api.services.assistants import resolve_assistant
@@ -266,15 +268,24 @@ async def _delete_schedule(ctx: AppContext, cron_id: str) -> None:
             raise
 
 
-async def delete_crons_of_thread(ctx: AppContext, thread_id: str) -> None:
-    """A deleted thread takes its crons (and their schedules) with it."""
+async def _delete_crons_where(ctx: AppContext, condition: Any) -> None:
     async with ctx.db.session() as session:
-        ids = list((await session.execute(select(CronRow.cron_id).where(CronRow.thread_id == thread_id))).scalars())
+        ids = list((await session.execute(select(CronRow.cron_id).where(condition))).scalars())
     for cron_id in ids:
         await _delete_schedule(ctx, cron_id)
     if ids:
         async with ctx.db.session() as session:
-            await session.execute(delete(CronRow).where(CronRow.thread_id == thread_id))
+            await session.execute(delete(CronRow).where(CronRow.cron_id.in_(ids)))  # type: ignore[attr-defined]
+
+
+async def delete_crons_of_thread(ctx: AppContext, thread_id: str) -> None:
+    """A deleted thread takes its crons (and their schedules) with it."""
+    await _delete_crons_where(ctx, CronRow.thread_id == thread_id)
+
+
+async def delete_crons_of_assistant(ctx: AppContext, assistant_id: str) -> None:
+    """A deleted assistant takes its crons (and their schedules) with it."""
+    await _delete_crons_where(ctx, CronRow.assistant_id == assistant_id)
 
 
 def _filtered(query: Any, request: CronSearch | CronCount) -> Any:
@@ -296,15 +307,19 @@ async def search_crons(ctx: AppContext, request: CronSearch) -> tuple[list[dict[
     if request.sort_by != "next_run_date":  # the schedule's, known only once described
         column = getattr(CronRow, request.sort_by)
         query = query.order_by(column.asc() if request.sort_order == "asc" else column.desc(), CronRow.cron_id)
+    # Paged in SQL unless the page depends on what only the schedules know.
+    by_schedule = request.enabled is not None or request.sort_by == "next_run_date"
     async with ctx.db.session() as session:
-        rows = list((await session.execute(query)).scalars())
-    found = []
-    for row in rows:
-        if not _metadata_matches(row, request.metadata):
-            continue
-        shown = cron_to_wire(row, await _describe(ctx, row.cron_id))
-        if request.enabled is None or shown["enabled"] == request.enabled:
-            found.append(shown)
+        rows = [r for r in (await session.execute(query)).scalars() if _metadata_matches(r, request.metadata)]
+    total = len(rows)
+    if not by_schedule:
+        rows = rows[request.offset : request.offset + request.limit]
+    described = await asyncio.gather(*(_describe(ctx, row.cron_id) for row in rows))
+    found = [cron_to_wire(row, live) for row, live in zip(rows, described, strict=True)]
+    if not by_schedule:
+        return [select_fields(item, request.select) for item in found], total
+    if request.enabled is not None:
+        found = [c for c in found if c["enabled"] == request.enabled]
     if request.sort_by == "next_run_date":  # ISO strings in UTC sort as times; crons with none last
         dated = sorted((c for c in found if c["next_run_date"]), key=lambda c: c["next_run_date"],
                        reverse=request.sort_order == "desc")
@@ -329,6 +344,12 @@ class CronFiring:
 
     @activity.defn(name="fire_cron")
     async def fire_cron(self, fire: CronFire) -> str | None:
+        try:
+            return await self._fire(fire)
+        except DomainError as exc:  # the thread is busy (`reject`), the assistant gone, ...: not retried
+            raise ApplicationError(f"cron {fire.cron_id}: {exc.detail}", type=type(exc).__name__, non_retryable=True) from None
+
+    async def _fire(self, fire: CronFire) -> str | None:
         ctx = self._ctx
         async with ctx.db.session() as session:
             row = await session.get(CronRow, fire.cron_id)

@@ -199,8 +199,8 @@ async def delete_thread(ctx: AppContext, thread_id: str, *, missing_ok: bool = T
         await require_thread(ctx, thread_id)
     from api.services.crons import delete_crons_of_thread  # crons build on threads, not the reverse
 
+    await delete_crons_of_thread(ctx, thread_id)  # first: a tick must not start a run on it meanwhile
     await _stop_active_runs(ctx, thread_id, "thread deleted")
-    await delete_crons_of_thread(ctx, thread_id)
     await delete_thread_data(ctx.db, thread_id)
 
 

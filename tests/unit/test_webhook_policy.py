@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 
 import pytest
 
-from activities.webhooks import WebhookConfigError, WebhookPolicy, WebhookRefused, webhook_policy
+from activities.webhooks import WebhookConfigError, WebhookPolicy, WebhookRefused, WebhookTarget, webhook_policy
+
+
+# Names the tests resolve without a network; IP literals resolve to themselves.
+FAKE_DNS = {
+    "hooks.example.com": "93.184.215.14",
+    "a.corp.example": "93.184.215.15",
+    "metadata-rebind.corp.example": "169.254.169.254",
+    "localhost": "127.0.0.1",
+}
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.getaddrinfo
+
+    def resolve(host: str, port: int, *args: object, **kwargs: object) -> object:
+        if host in FAKE_DNS:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (FAKE_DNS[host], port))]
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise socket.gaierror(-2, "Name or service not known") from None
+        return real(host, port, *args, **kwargs)  # a literal: no DNS
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
 
 
 def refused(policy: WebhookPolicy, url: str) -> str | None:
@@ -72,3 +99,41 @@ def test_headers_take_environment_values_and_fields_filter_the_payload(monkeypat
 def test_a_mistake_in_the_section_names_its_key(section: object, message: str) -> None:
     with pytest.raises(WebhookConfigError, match=message):
         webhook_policy({"webhooks": section})
+
+
+def test_metadata_is_refused_in_every_disguise_even_for_an_allowed_domain() -> None:
+    policy = webhook_policy({"webhooks": {"url": {"allowed_domains": ["*.corp.example"]}}})
+    assert refused(policy, "http://metadata-rebind.corp.example/x") == "Webhook host blocked: cloud metadata endpoint"
+    open_policy = webhook_policy({"webhooks": {"url": {"disable_loopback": False}}})
+    for url in ("http://169.254.170.2/v2/credentials", "http://[::a9fe:a9fe]/", "http://[64:ff9b::a9fe:a9fe]/",
+                "http://[::ffff:169.254.169.254]/", "http://[2002:a9fe:a9fe::1]/"):
+        assert refused(open_policy, url) == "Webhook host blocked: cloud metadata endpoint", url
+
+
+def test_malformed_urls_are_refused_not_crashed_on() -> None:
+    policy = webhook_policy({})
+    assert refused(policy, "http://[::1/hook").startswith("Invalid webhook URL")  # type: ignore[union-attr]
+    assert refused(policy, "http://93.184.215.14:99999/x").startswith("Invalid webhook URL")  # type: ignore[union-attr]
+    assert refused(policy, "http://" + "a" * 70 + ".example/x").startswith("Webhook host blocked: DNS resolution failed")  # type: ignore[union-attr]
+
+
+def test_a_call_connects_to_the_address_that_was_checked() -> None:
+    target = asyncio.run(webhook_policy({}).check("https://hooks.example.com/path?q=1"))
+    assert target.addresses == ("93.184.215.14",)
+    assert target.pinned() == ("https://93.184.215.14:443/path?q=1", {"Host": "hooks.example.com"}, {"sni_hostname": "hooks.example.com"})
+    v6 = WebhookTarget(url="http://h.example:8080/x", host="h.example", port=8080, scheme="http", addresses=("2001:db8::1",))
+    assert v6.pinned() == ("http://[2001:db8::1]:8080/x", {"Host": "h.example:8080"}, {})
+
+
+@pytest.mark.parametrize(
+    ("url_section", "message"),
+    [
+        ({"allowed_domains": "example.com"}, "allowed_domains: expected a list of strings"),
+        ({"max_url_length": "long"}, "max_url_length: expected a positive integer"),
+    ],
+)
+def test_list_and_number_keys_are_checked(url_section: dict[str, object], message: str) -> None:
+    with pytest.raises(WebhookConfigError, match=message):
+        webhook_policy({"webhooks": {"url": url_section}})
+    with pytest.raises(WebhookConfigError, match="allowed_fields: expected a list of strings"):
+        webhook_policy({"webhooks": {"allowed_fields": "run_id"}})
