@@ -2,12 +2,14 @@
 finished run to its `webhook`.
 
 As on the official server:
-- `webhooks.url`: `require_https` (false), `allowed_domains` (exact hosts and `*.suffix`),
-  `allowed_ports`, `max_url_length` (4096), `disable_loopback` (true: localhost and loopback
-  addresses are refused), `disable_private_ips` (false). Cloud metadata addresses are always
-  refused. A URL the policy refuses is a 422 when the run is created.
+- `webhooks.url`: `require_https`, `allowed_domains` (exact hosts and `*.suffix`),
+  `allowed_ports`, `max_url_length`, `disable_loopback` (true: localhost and loopback addresses are
+  refused), `disable_private_ips` (false). Without a `url` section https is not required and URLs
+  may be 4096 characters; with one, `require_https` defaults to true and `max_url_length` to 2048.
+  Cloud metadata addresses are always refused. A URL the policy refuses is a 422 at creation.
 - `webhooks.headers`: sent with every call; a value may name environment variables as
-  `${{ env.NAME }}` (resolved when the server starts).
+  `${{ env.NAME }}`, resolved when the server starts; NAME must start with `webhooks.env_prefix`
+  (default `LG_WEBHOOK_`), so a header cannot leak any other variable.
 - `webhooks.allowed_fields`: the payload keys to send (all when absent).
 - `http.disable_webhooks`: no webhook is called.
 
@@ -33,8 +35,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.graphs import GraphLoadError, read_config
 
-_ENV_TEMPLATE = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_LOCALHOST_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+_LOCALHOST_NAMES = {"localhost", "localhost.localdomain", "host.docker.internal", "ip6-localhost", "ip6-loopback"}
 # Cloud metadata services (AWS, GCP, Azure, Alibaba, Oracle): never a webhook's target.
 # (Link-local 169.254/16 holds AWS, GCP, Azure and ECS task metadata.)
 _METADATA_NETWORKS = [ipaddress.ip_network(n) for n in ("169.254.0.0/16", "100.100.100.200/32", "fd00:ec2::254/128", "fe80::/10")]
@@ -179,18 +180,37 @@ class WebhookPolicy:
         return {k: v for k, v in payload.items() if k in self.allowed_fields}
 
 
-def _env_values(value: str, where: str) -> str:
+# The payload fields `allowed_fields` may name (the official list).
+PAYLOAD_FIELDS = frozenset({
+    "run_id", "thread_id", "assistant_id", "created_at", "updated_at", "metadata", "kwargs", "multitask_strategy",
+    "status", "run_started_at", "run_ended_at", "webhook_sent_at", "values", "error",
+})
+_TEMPLATE = re.compile(r"\$\{\{(.*?)\}\}")
+
+
+def _env_values(value: str, where: str, env_prefix: str) -> str:
+    """`${{ env.NAME }}` replaced by the variable, which must start with `env_prefix` (an allow-list:
+    a header cannot leak any other variable) and be set."""
+
     def substitute(match: re.Match[str]) -> str:
-        name = match.group(1)
+        expression = match.group(1).strip()
+        if not expression.startswith("env."):
+            raise WebhookConfigError(f"{where}: only env.VAR references are allowed (e.g. ${{{{ env.{env_prefix}TOKEN }}}})")
+        name = expression[len("env."):]
+        if not name or "." in name:
+            raise WebhookConfigError(f"{where}: invalid env reference {name!r}: use env.VAR with no dots")
+        if env_prefix and not name.startswith(env_prefix):
+            raise WebhookConfigError(f"{where}: the environment variable {name} must start with env_prefix {env_prefix!r}")
         if name not in os.environ:
             raise WebhookConfigError(f"{where}: the environment variable {name} is not set")
         return os.environ[name]
 
-    return _ENV_TEMPLATE.sub(substitute, value)
+    return _TEMPLATE.sub(substitute, value)
 
 
 def webhook_policy(config: dict[str, Any]) -> WebhookPolicy:
-    """The policy of a `langgraph.json` (its `webhooks` and `http.disable_webhooks` keys)."""
+    """The policy of a `langgraph.json` (its `webhooks` and `http.disable_webhooks` keys). As the
+    official server: a `url` section turns on its strict defaults (https only, 2048 characters)."""
     section = config.get("webhooks") or {}
     if not isinstance(section, dict):
         raise WebhookConfigError(f"webhooks: expected an object, got {section!r}")
@@ -202,31 +222,40 @@ def webhook_policy(config: dict[str, Any]) -> WebhookPolicy:
     if unknown:
         raise WebhookConfigError(f"webhooks.url: unknown keys {sorted(unknown)} (known: {sorted(known)})")
     ports = url.get("allowed_ports") or ()
-    if not all(isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in ports):
+    if not isinstance(ports, list | tuple) or not all(isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in ports):
         raise WebhookConfigError(f"webhooks.url.allowed_ports: expected port numbers, got {ports!r}")
-    for key in ("allowed_domains",):
-        value = url.get(key)
-        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
-            raise WebhookConfigError(f"webhooks.url.{key}: expected a list of strings, got {value!r}")
+    domains = url.get("allowed_domains") or []
+    if not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
+        raise WebhookConfigError(f"webhooks.url.allowed_domains: expected a list of strings, got {domains!r}")
+    for domain in domains:
+        if "*" in domain and not (domain.startswith("*.") and "*" not in domain[2:]):
+            raise WebhookConfigError(f"webhooks.url.allowed_domains: a wildcard must be a prefix, '*.domain'; got {domain!r}")
     fields = section.get("allowed_fields")
-    if fields is not None and (not isinstance(fields, list) or not all(isinstance(v, str) for v in fields)):
-        raise WebhookConfigError(f"webhooks.allowed_fields: expected a list of strings, got {fields!r}")
-    max_length = url.get("max_url_length", 4096)
+    if fields is not None:
+        if not isinstance(fields, list) or not all(isinstance(v, str) for v in fields):
+            raise WebhookConfigError(f"webhooks.allowed_fields: expected a list of strings, got {fields!r}")
+        invalid = sorted(set(fields) - PAYLOAD_FIELDS)
+        if invalid:
+            raise WebhookConfigError(f"webhooks.allowed_fields: unknown fields {invalid} (valid: {sorted(PAYLOAD_FIELDS)})")
+    max_length = url.get("max_url_length", 2048 if url else 4096)
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
         raise WebhookConfigError(f"webhooks.url.max_url_length: expected a positive integer, got {max_length!r}")
     headers = section.get("headers") or {}
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise WebhookConfigError("webhooks.headers: expected an object of strings")
+    env_prefix = section.get("env_prefix", "LG_WEBHOOK_")
+    if not isinstance(env_prefix, str):
+        raise WebhookConfigError(f"webhooks.env_prefix: expected a string, got {env_prefix!r}")
     http = config.get("http") or {}
     return WebhookPolicy(
-        require_https=bool(url.get("require_https", False)),
-        allowed_domains=tuple(url.get("allowed_domains") or ()),
+        require_https=bool(url.get("require_https", bool(url))),
+        allowed_domains=tuple(domains),
         allowed_ports=tuple(ports),
         max_url_length=max_length,
         disable_loopback=bool(url.get("disable_loopback", True)),
         disable_private_ips=bool(url.get("disable_private_ips", False)),
-        headers={str(k): _env_values(v, f"webhooks.headers.{k}") for k, v in headers.items()},
-        allowed_fields=frozenset(section.get("allowed_fields") or ()),
+        headers={str(k): _env_values(v, f"webhooks.headers.{k}", env_prefix) for k, v in headers.items()},
+        allowed_fields=frozenset(fields or ()),
         disabled=bool(isinstance(http, dict) and http.get("disable_webhooks")),
     )
 

@@ -18,7 +18,7 @@ from activities.webhooks import project_webhook_policy
 from api.context import AppContext
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routes import assistants, crons, runs, store, streams, system, threads
+from api.routes import assistants, crons, runs, store, streams, system, thread_protocol, threads
 from api.services.assistants import register_default_assistants
 from api.services.housekeeping import sweep_forever
 
@@ -62,6 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
-    for module in (system, assistants, threads, crons, runs, streams, store):
+    for module in (system, assistants, threads, thread_protocol, crons, runs, streams, store):
         app.include_router(module.router)
     return app

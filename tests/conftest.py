@@ -27,8 +27,8 @@ from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_GRAPHS = ROOT / "tests" / "graphs" / "langgraph.json"
-# TEST_GRAPHS sends it with every webhook (`${{ env.TEST_WEBHOOK_SECRET }}`); the stacks inherit it.
-os.environ.setdefault("TEST_WEBHOOK_SECRET", "s3cret")
+# TEST_GRAPHS sends it with every webhook (`${{ env.LG_WEBHOOK_TEST_SECRET }}`); the stacks inherit it.
+os.environ.setdefault("LG_WEBHOOK_TEST_SECRET", "s3cret")
 POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URI", "postgresql://postgres@127.0.0.1:5432/test")
 SEARCH_ATTRIBUTES = [SearchAttributeKey.for_keyword(k) for k in ("ThreadId", "AssistantId", "GraphId")]
 DEV_SERVER_TUNING = [

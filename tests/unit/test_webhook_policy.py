@@ -70,21 +70,28 @@ def test_every_url_rule() -> None:
     assert refused(policy, "https://a.corp.example:8443/x") is None
     assert refused(policy, "https://hooks.example.com/x") is None
     assert refused(policy, "https://hooks.example.com/" + "x" * 60) == "Webhook URL too long"
-    private = webhook_policy({"webhooks": {"url": {"disable_private_ips": True}}})
+    private = webhook_policy({"webhooks": {"url": {"disable_private_ips": True, "require_https": False}}})
     assert refused(private, "http://10.1.2.3/hook") == "Webhook host blocked: private IP address"
-    loopback_ok = webhook_policy({"webhooks": {"url": {"disable_loopback": False}}})
+    loopback_ok = webhook_policy({"webhooks": {"url": {"disable_loopback": False, "require_https": False}}})
     assert refused(loopback_ok, "http://127.0.0.1:9/hook") is None
 
 
 def test_headers_take_environment_values_and_fields_filter_the_payload(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOOK_TOKEN", "t0k")
-    policy = webhook_policy({"webhooks": {"headers": {"Authorization": "Bearer ${{ env.HOOK_TOKEN }}"}, "allowed_fields": ["run_id", "status"]}})
+    monkeypatch.setenv("LG_WEBHOOK_TOKEN", "t0k")
+    policy = webhook_policy({"webhooks": {"headers": {"Authorization": "Bearer ${{ env.LG_WEBHOOK_TOKEN }}"}, "allowed_fields": ["run_id", "status"]}})
     assert policy.headers == {"Authorization": "Bearer t0k"}
     assert policy.payload({"run_id": "r", "status": "success", "values": {}}) == {"run_id": "r", "status": "success"}
     assert webhook_policy({"http": {"disable_webhooks": True}}).disabled
-    monkeypatch.delenv("HOOK_TOKEN")
-    with pytest.raises(WebhookConfigError, match="HOOK_TOKEN is not set"):
-        webhook_policy({"webhooks": {"headers": {"Authorization": "Bearer ${{ env.HOOK_TOKEN }}"}}})
+    monkeypatch.delenv("LG_WEBHOOK_TOKEN")
+    with pytest.raises(WebhookConfigError, match="LG_WEBHOOK_TOKEN is not set"):
+        webhook_policy({"webhooks": {"headers": {"Authorization": "Bearer ${{ env.LG_WEBHOOK_TOKEN }}"}}})
+    monkeypatch.setenv("HOME_SECRET", "x")
+    with pytest.raises(WebhookConfigError, match="must start with env_prefix 'LG_WEBHOOK_'"):
+        webhook_policy({"webhooks": {"headers": {"X": "${{ env.HOME_SECRET }}"}}})
+    custom = webhook_policy({"webhooks": {"env_prefix": "HOME_", "headers": {"X": "${{ env.HOME_SECRET }}"}}})
+    assert custom.headers == {"X": "x"}
+    with pytest.raises(WebhookConfigError, match="unknown fields"):
+        webhook_policy({"webhooks": {"allowed_fields": ["run_id", "secrets"]}})
 
 
 @pytest.mark.parametrize(
@@ -102,9 +109,9 @@ def test_a_mistake_in_the_section_names_its_key(section: object, message: str) -
 
 
 def test_metadata_is_refused_in_every_disguise_even_for_an_allowed_domain() -> None:
-    policy = webhook_policy({"webhooks": {"url": {"allowed_domains": ["*.corp.example"]}}})
+    policy = webhook_policy({"webhooks": {"url": {"allowed_domains": ["*.corp.example"], "require_https": False}}})
     assert refused(policy, "http://metadata-rebind.corp.example/x") == "Webhook host blocked: cloud metadata endpoint"
-    open_policy = webhook_policy({"webhooks": {"url": {"disable_loopback": False}}})
+    open_policy = webhook_policy({"webhooks": {"url": {"disable_loopback": False, "require_https": False}}})
     for url in ("http://169.254.170.2/v2/credentials", "http://[::a9fe:a9fe]/", "http://[64:ff9b::a9fe:a9fe]/",
                 "http://[::ffff:169.254.169.254]/", "http://[2002:a9fe:a9fe::1]/"):
         assert refused(open_policy, url) == "Webhook host blocked: cloud metadata endpoint", url
@@ -137,3 +144,11 @@ def test_list_and_number_keys_are_checked(url_section: dict[str, object], messag
         webhook_policy({"webhooks": {"url": url_section}})
     with pytest.raises(WebhookConfigError, match="allowed_fields: expected a list of strings"):
         webhook_policy({"webhooks": {"allowed_fields": "run_id"}})
+
+
+def test_a_url_section_turns_on_the_strict_defaults_as_the_official_server() -> None:
+    loose, strict = webhook_policy({}), webhook_policy({"webhooks": {"url": {"allowed_ports": [443]}}})
+    assert (loose.require_https, loose.max_url_length) == (False, 4096)
+    assert (strict.require_https, strict.max_url_length) == (True, 2048)
+    with pytest.raises(WebhookConfigError, match="wildcard must be a prefix"):
+        webhook_policy({"webhooks": {"url": {"allowed_domains": ["hooks.*.example"]}}})

@@ -1,0 +1,57 @@
+"""Agent Protocol v2 on a thread: commands in, events out over server-sent events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from api.deps import Ctx, ThreadId
+from api.services import streams
+from api.services.event_stream import EventFilter, thread_v2_events
+from api.services.thread_commands import error_envelope, execute
+
+router = APIRouter(tags=["Threads"])
+
+# The official server sends an SSE comment this often on a quiet protocol stream.
+HEARTBEAT_SECS = 5.0
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body() or b"null")
+    except ValueError:
+        return _NOT_JSON
+
+
+_NOT_JSON = object()
+
+
+@router.post("/threads/{thread_id}/commands")
+async def thread_command(ctx: Ctx, thread_id: ThreadId, request: Request) -> JSONResponse:
+    """One command (`{"id", "method", "params"}`); the answer is its success or error envelope."""
+    body = await _json_body(request)
+    if body is _NOT_JSON:
+        return JSONResponse({"detail": "Invalid JSON in request body"}, status_code=400)
+    if not isinstance(body, dict) or isinstance(body.get("id"), bool) or not isinstance(body.get("id"), int) or not isinstance(body.get("method"), str):
+        return JSONResponse(
+            error_envelope(None, "invalid_argument", "A command needs an integer `id` and a string `method`"),
+            status_code=400,
+        )
+    return JSONResponse(await execute(ctx, str(thread_id), body))
+
+
+@router.post("/threads/{thread_id}/stream/events", response_class=StreamingResponse)
+async def thread_event_stream(ctx: Ctx, thread_id: ThreadId, request: Request) -> StreamingResponse:
+    """The thread's events from its first run on (`since` skips what the client has), filtered by
+    the body's channels, namespaces and depth; open for the thread's later runs."""
+    body = await _json_body(request)
+    wanted = EventFilter.parse(None if body is _NOT_JSON else body)
+    events = thread_v2_events(ctx, str(thread_id), wanted)
+    return StreamingResponse(
+        streams.with_heartbeats(events, HEARTBEAT_SECS),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,284 @@
+"""Agent Protocol v2 thread events (`POST /threads/{id}/stream/events`) made from the runs' durable
+streams (../shared/notes/agent-protocol-v2.md).
+
+A thread's events are its runs' events, run after run, each run's framed by a root `lifecycle`
+`running` and its terminal (`completed`, `failed`, `interrupted`), its interrupts as
+`input.requested`. Every run's stream is durable in its workflow, so the whole tape can be read
+again at any time, from any API process: `seq` counts the thread's events from the first run on
+(every event, before any filter), and `event_id` names the run and the stream offset it came from.
+Two connections, or one reconnecting with `since` after a crash, see the same `seq` and `event_id`
+for the same event.
+
+Channels made so far: lifecycle, values, updates, custom, input (`input.requested`) and messages
+(token deltas and whole messages as content blocks). `tools`, `checkpoints` and `tasks` are
+accepted in a filter and not produced yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from activities.storage import RunRow, queries
+from api.context import AppContext
+from api.errors import BadRequest
+from api.services.streams import NEXT_RUN_POLL_SECS, _run_stream, sse
+
+CHANNELS = ("values", "updates", "messages", "tools", "lifecycle", "input", "checkpoints", "tasks", "custom")
+# What a run started through `run.start` streams into its durable stream (all a v2 client can ask for).
+V2_STREAM_MODES = ["values", "updates", "custom", "messages-tuple"]
+TERMINAL = {"success": "completed", "error": "failed", "interrupted": "interrupted", "timeout": "failed"}
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """The request body: which channels, under which namespaces, how deep, after which `seq`."""
+
+    channels: tuple[str, ...]
+    namespaces: tuple[tuple[str, ...], ...] | None = None
+    depth: int | None = None
+    since: int | None = None
+
+    @classmethod
+    def parse(cls, body: Any) -> "EventFilter":
+        if not isinstance(body, dict):
+            raise BadRequest("The body must be a JSON object with `channels`")
+        channels = body.get("channels")
+        if not isinstance(channels, list) or not channels:
+            raise BadRequest("`channels` must be a non-empty list of channel names")
+        for channel in channels:
+            if not isinstance(channel, str) or (channel not in CHANNELS and not channel.startswith("custom:")):
+                raise BadRequest(f"Unknown channel {channel!r}: expected one of {list(CHANNELS)} or 'custom:<name>'")
+        namespaces = body.get("namespaces")
+        if namespaces is not None and (
+            not isinstance(namespaces, list) or not all(isinstance(n, list) and all(isinstance(s, str) for s in n) for n in namespaces)
+        ):
+            raise BadRequest("`namespaces` must be a list of namespaces (lists of strings)")
+        depth, since = body.get("depth"), body.get("since")
+        for name, value in (("depth", depth), ("since", since)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise BadRequest(f"`{name}` must be an integer >= 0")
+        return cls(
+            channels=tuple(channels),
+            namespaces=tuple(tuple(n) for n in namespaces) if namespaces is not None else None,
+            depth=depth,
+            since=since,
+        )
+
+    def _channel_matches(self, method: str, data: Any) -> bool:
+        for channel in self.channels:
+            if channel == method or (channel == "input" and method == "input.requested"):
+                return True
+            if channel.startswith("custom:") and method == "custom":
+                if isinstance(data, dict) and data.get("name") == channel.split(":", 1)[1]:
+                    return True
+        return False
+
+    def _namespace_matches(self, namespace: list[str]) -> bool:
+        if self.namespaces is None:
+            return True
+        for prefix in self.namespaces:
+            if len(prefix) > len(namespace):
+                continue
+            if all(p == s or (":" not in p and s.split(":", 1)[0] == p) for p, s in zip(prefix, namespace, strict=False)):
+                if self.depth is None or len(namespace) - len(prefix) <= self.depth:
+                    return True
+        return False
+
+    def matches(self, event: dict[str, Any]) -> bool:
+        if self.since is not None and event["seq"] <= self.since:
+            return False
+        params = event["params"]
+        return self._channel_matches(event["method"], params["data"]) and self._namespace_matches(params["namespace"])
+
+
+def _event(event_id: str, method: str, namespace: list[str], data: Any) -> dict[str, Any]:
+    return {
+        "type": "event",
+        "event_id": event_id,
+        "method": method,
+        "params": {"namespace": namespace, "timestamp": int(time.time() * 1000), "data": data},
+    }
+
+
+def _split_name(event: str) -> tuple[str, list[str]]:
+    """A run stream's event name (`values`, `updates|node:task`, `messages/partial`) as (mode, namespace)."""
+    base, *namespace = event.split("|")
+    return base.split("/", 1)[0], namespace
+
+
+_MESSAGE_KEYS = ("type", "content", "id", "name", "tool_calls", "tool_call_id", "status", "artifact")
+
+
+def _compact_message(message: Any) -> Any:
+    """A message as the official `values` events show it: its identifying keys only."""
+    if not isinstance(message, dict) or "type" not in message:
+        return message
+    return {k: message[k] for k in _MESSAGE_KEYS if message.get(k) not in (None, [], {})} | {"content": message.get("content", "")}
+
+
+def _compact_values(values: Any) -> Any:
+    """The state without `__interrupt__` (interrupts travel as `input.requested`), messages compacted."""
+    if not isinstance(values, dict):
+        return values
+    out = {}
+    for key, value in values.items():
+        if key == "__interrupt__":
+            continue
+        out[key] = [_compact_message(m) for m in value] if isinstance(value, list) else value
+    return out
+
+
+@dataclass
+class _MessageStreams:
+    """LangChain message chunks as the protocol's message events: a message opens with
+    `message-start` and one text block, grows by deltas, and closes when another message begins
+    or the node's update arrives."""
+
+    open: dict[tuple[str, ...], str] = field(default_factory=dict)  # namespace -> open message id
+    text: dict[str, str] = field(default_factory=dict)
+    # An open message's tool call block: its id, name and the argument text so far.
+    calls: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def close(self, namespace: tuple[str, ...]) -> list[tuple[str, Any]]:
+        message_id = self.open.pop(namespace, None)
+        if message_id is None:
+            return []
+        call = self.calls.pop(message_id, None)
+        text = self.text.pop(message_id, "")
+        if call is not None:
+            try:
+                args = json.loads(call["args"]) if call["args"] else {}
+            except ValueError:
+                args = call["args"]
+            content: dict[str, Any] = {"type": "tool_call", "id": call["id"], "name": call["name"], "args": args}
+        else:
+            content = {"type": "text", "text": text}
+        return [
+            ("messages", {"event": "content-block-finish", "index": 0, "content": content}),
+            ("messages", {"event": "message-finish"}),
+        ]
+
+    def close_all(self) -> list[tuple[tuple[str, ...], str, Any]]:
+        # Deepest namespaces first, as the official server closes them.
+        out: list[tuple[tuple[str, ...], str, Any]] = []
+        for namespace in sorted(self.open, key=len, reverse=True):
+            out += [(namespace, method, data) for method, data in self.close(namespace)]
+        return out
+
+    def chunk(self, namespace: tuple[str, ...], message: dict[str, Any]) -> list[tuple[str, Any]]:
+        kind = message.get("type", "ai")
+        if kind == "tool" and not namespace:
+            return []  # tool results: the `tools` channel's, not the root conversation's (as the official server)
+        message_id = str(message.get("id") or "")
+        role = {"AIMessageChunk": "ai", "ai": "ai", "human": "human", "system": "system", "tool": "tool"}.get(kind, "ai")
+        content = message.get("content")
+        text = content if isinstance(content, str) else "".join(
+            part.get("text", "") for part in content or [] if isinstance(part, dict) and part.get("type") == "text"
+        )
+        # A tool call streams as argument text (`tool_call_chunks`) or comes whole (`tool_calls`).
+        chunks = message.get("tool_call_chunks") or [
+            {"id": c.get("id"), "name": c.get("name"), "args": json.dumps(c.get("args") or {})} for c in message.get("tool_calls") or []
+        ]
+        out: list[tuple[str, Any]] = []
+        if self.open.get(namespace) != message_id:
+            out += self.close(namespace)
+            start: dict[str, Any] = {"event": "message-start", "role": role, "id": message_id}
+            if role == "tool" and message.get("tool_call_id"):
+                start["tool_call_id"] = message["tool_call_id"]
+            out.append(("messages", start))
+            if chunks and not text:
+                first = chunks[0]
+                self.calls[message_id] = {"id": first.get("id"), "name": first.get("name"), "args": ""}
+                block = {"type": "tool_call_chunk", "id": first.get("id"), "name": first.get("name"), "args": "", "index": 0}
+            else:
+                block = {"type": "text", "text": ""}
+            out.append(("messages", {"event": "content-block-start", "index": 0, "content": block}))
+            self.open[namespace] = message_id
+        call = self.calls.get(message_id)
+        if call is not None:
+            args = "".join(str(c.get("args") or "") for c in chunks)
+            if args:
+                call["args"] += args
+                out.append(("messages", {"event": "content-block-delta", "index": 0, "delta": {"type": "tool-call-delta", "args": args}}))
+        elif text:
+            self.text[message_id] = self.text.get(message_id, "") + text
+            out.append(("messages", {"event": "content-block-delta", "index": 0, "delta": {"type": "text-delta", "text": text}}))
+        return out
+
+
+async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str, Any]]:
+    """One run's protocol events (no `seq` yet), from the start of its durable stream to its end."""
+    run_id = run.run_id
+    graph_name = ((run.kwargs or {}).get("config") or {}).get("configurable", {}).get("graph_id") or run.assistant_id
+    yield _event(f"synth:{run_id}:lc||running", "lifecycle", [], {"event": "running", "graph_name": graph_name})
+    messages = _MessageStreams()
+    interrupted = False
+    failure: dict[str, Any] | None = None
+    async for offset, name, data in _run_stream(ctx, run_id, 0, with_metadata=False):
+        if name == "error":
+            failure = data if isinstance(data, dict) else {"error": "Error", "message": str(data)}
+            continue
+        mode, ns = _split_name(name)
+        namespace = tuple(ns)
+        produced: list[tuple[tuple[str, ...], str, Any]] = []
+        if mode == "messages" and isinstance(data, list) and data and isinstance(data[0], dict):
+            produced += [(namespace, m, d) for m, d in messages.chunk(namespace, data[0])]
+        elif mode == "values":
+            produced.append((namespace, "values", _compact_values(data)))
+        elif mode == "updates":
+            produced += [(namespace, m, d) for m, d in messages.close(namespace)]
+            update = data if isinstance(data, dict) else {}
+            asked = update.get("__interrupt__") or []
+            rest = {k: v for k, v in update.items() if k != "__interrupt__"}
+            if rest or not asked:
+                produced.append((namespace, "updates", rest))
+            for interrupt in asked:
+                value = interrupt.get("value") if isinstance(interrupt, dict) else interrupt
+                interrupt_id = interrupt.get("id") if isinstance(interrupt, dict) else None
+                produced.append((namespace, "input.requested", {"interrupt_id": interrupt_id, "payload": value, "value": value}))
+                interrupted = interrupted or not namespace
+        elif mode == "custom":
+            produced.append((namespace, "custom", data))
+        else:
+            continue  # metadata and modes a v2 client has no channel for
+        for k, (event_ns, method, event_data) in enumerate(produced):
+            suffix = f".{k}" if len(produced) > 1 else ""
+            if method == "input.requested":
+                event_id = f"synth:{run_id}:input|{'|'.join(event_ns)}|{event_data['interrupt_id']}"
+            else:
+                event_id = f"{run_id}:{offset}{suffix}"
+            yield _event(event_id, method, list(event_ns), event_data)
+    for k, (event_ns, method, event_data) in enumerate(messages.close_all()):
+        yield _event(f"{run_id}:end.{k}", method, list(event_ns), event_data)
+    async with ctx.db.session() as session:
+        row = await queries.get_run(session, run.thread_id, run_id)
+    status = row.status if row is not None else ("error" if failure else "success")
+    terminal = "interrupted" if interrupted else TERMINAL.get(status, "completed")
+    data: dict[str, Any] = {"event": terminal, "graph_name": graph_name}
+    if terminal == "failed":
+        data["error"] = (failure or {}).get("message") or "the run failed"
+    yield _event(f"synth:{run_id}:lc||{terminal}", "lifecycle", [], data)
+
+
+async def thread_v2_events(ctx: AppContext, thread_id: str, wanted: EventFilter) -> AsyncIterator[bytes]:
+    """Every run of the thread, oldest first, as protocol events with one `seq` per thread; stays
+    open for the thread's later runs (as the official server's stream does)."""
+    seq = 0
+    after = ""
+    while True:
+        async with ctx.db.session() as session:
+            run = await queries.next_run(session, thread_id, after)
+        if run is None:
+            await asyncio.sleep(NEXT_RUN_POLL_SECS)
+            continue
+        async for event in _run_v2_events(ctx, run):
+            seq += 1
+            event["seq"] = seq
+            if wanted.matches(event):
+                yield sse(event["method"], event, seq)
+        after = run.run_id

@@ -1,0 +1,150 @@
+"""Agent Protocol v2 (issue 15, first part): `POST /threads/{id}/commands` and the SSE event stream
+`POST /threads/{id}/stream/events`, through the official Python SDK's `client.threads.stream` and
+raw HTTP. Events come from the runs' durable streams: every connection, and a reconnect with
+`since`, sees the same `seq` and `event_id` for the same event."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from langgraph_sdk import get_client
+
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.timeout(90)
+
+GUIDE_INPUT = {"messages": [{"role": "user", "content": "what's the weather in sf"}]}
+ALL = ["values", "updates", "messages", "tools", "lifecycle", "input", "checkpoints", "tasks", "custom"]
+
+
+async def _events(url: str, thread_id: str, body: dict[str, Any], until_terminals: int = 1) -> list[dict[str, Any]]:
+    """Raw SSE: the events up to the `until_terminals`-th root completed/failed lifecycle event."""
+    seen: list[dict[str, Any]] = []
+    terminals = 0
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        async with http.stream("POST", f"/threads/{thread_id}/stream/events", json=body) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            async for line in response.aiter_lines():
+                if not line.startswith("data: "):
+                    continue
+                event = json.loads(line[6:])
+                seen.append(event)
+                data, namespace = event["params"]["data"], event["params"]["namespace"]
+                if event["method"] == "lifecycle" and not namespace and data["event"] in ("completed", "failed"):
+                    terminals += 1
+                    if terminals == until_terminals:
+                        return seen
+    return seen
+
+
+async def test_a_run_streams_its_lifecycle_values_and_token_deltas(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    async with client.threads.stream(assistant_id="agent") as thread:
+        started = await thread.run.start(input=GUIDE_INPUT)
+        output = await asyncio.wait_for(thread.output, 30)
+        thread_id = thread.thread_id
+    assert started["run_id"]
+    assert [m["type"] for m in output["messages"]] == ["human", "ai", "tool", "ai"]
+
+    events = await _events(stack.url, thread_id, {"channels": ALL})
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert len({e["event_id"] for e in events}) == len(events)
+    root = [e["params"]["data"]["event"] for e in events if e["method"] == "lifecycle" and not e["params"]["namespace"]]
+    assert root == ["running", "completed"]
+    assert events[0]["event_id"] == f"synth:{started['run_id']}:lc||running"
+    # The answer's text deltas add up to the final AI message.
+    last_ai = output["messages"][-1]
+    deltas, current = [], None
+    for e in events:
+        data = e["params"]["data"]
+        if e["method"] == "messages" and data["event"] == "message-start":
+            current = data["id"]
+        if e["method"] == "messages" and data["event"] == "content-block-delta" and current == last_ai["id"]:
+            deltas.append(data["delta"]["text"])
+    assert len(deltas) > 1 and "".join(deltas) == last_ai["content"]
+    assert events[-2]["method"] == "values" and "__interrupt__" not in events[-2]["params"]["data"]
+
+
+async def test_an_interrupt_is_requested_and_answered(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    thread_id = str(uuid.uuid4())
+    async with client.threads.stream(thread_id, assistant_id="hitl") as thread:
+        await thread.run.start(input={"draft": "tides"})
+
+        async def requested() -> list[dict[str, Any]]:
+            while not thread.interrupts:
+                await asyncio.sleep(0.05)
+            return list(thread.interrupts)
+
+        interrupts = await asyncio.wait_for(requested(), 30)
+        assert interrupts[0]["value"] == {"question": "publish this?", "draft": "draft about tides"}  # the SDK reads `value`
+        await thread.run.respond("yes")
+
+    async def published() -> None:
+        while (await client.threads.get_state(thread_id))["values"].get("published") is not True:
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(published(), 30)
+    events = await _events(stack.url, thread_id, {"channels": ["lifecycle", "input"]})
+    kinds = [(e["method"], e["params"]["data"].get("event")) for e in events]
+    assert kinds == [
+        ("lifecycle", "running"), ("input.requested", None), ("lifecycle", "interrupted"),
+        ("lifecycle", "running"), ("lifecycle", "completed"),
+    ]
+    asked = events[1]["params"]["data"]
+    assert asked["payload"] == asked["value"] == {"question": "publish this?", "draft": "draft about tides"}
+    # Filtered streams keep the thread's seq: the gaps are the events filtered out.
+    assert [e["seq"] for e in events] == sorted(e["seq"] for e in events) and events[-1]["seq"] > len(events)
+
+
+async def test_a_reconnect_with_since_gets_exactly_the_rest(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    async with client.threads.stream(assistant_id="agent") as thread:
+        await thread.run.start(input=GUIDE_INPUT)
+        await asyncio.wait_for(thread.output, 30)
+        thread_id = thread.thread_id
+    everything = await _events(stack.url, thread_id, {"channels": ALL})
+    cut = len(everything) // 2
+    rest = await _events(stack.url, thread_id, {"channels": ALL, "since": everything[cut - 1]["seq"]})
+    assert [(e["seq"], e["event_id"]) for e in rest] == [(e["seq"], e["event_id"]) for e in everything[cut:]]
+    only_updates = await _events(stack.url, thread_id, {"channels": ["updates", "lifecycle"]})
+    assert {e["method"] for e in only_updates} == {"updates", "lifecycle"}
+    assert {e["event_id"] for e in only_updates} <= {e["event_id"] for e in everything}
+
+
+async def test_commands_answer_with_the_protocol_envelopes(stack: Stack) -> None:
+    thread_id = str(uuid.uuid4())
+    async with httpx.AsyncClient(base_url=stack.url) as http:
+        async def command(body: Any, raw: str | None = None) -> httpx.Response:
+            if raw is not None:
+                return await http.post(f"/threads/{thread_id}/commands", content=raw, headers={"content-type": "application/json"})
+            return await http.post(f"/threads/{thread_id}/commands", json=body)
+
+        unknown = await command({"id": 1, "method": "state.fork", "params": {}})
+        assert (unknown.status_code, unknown.json()["type"], unknown.json()["error"]) == (200, "error", "unknown_command")
+        assert unknown.json()["id"] == 1
+        no_id = await command({"method": "run.start"})
+        assert no_id.status_code == 400 and no_id.json()["id"] is None and no_id.json()["error"] == "invalid_argument"
+        not_json = await command(None, raw="{nope")
+        assert not_json.status_code == 400 and "detail" in not_json.json()
+        no_assistant = await command({"id": 2, "method": "run.start", "params": {"input": {}}})
+        assert no_assistant.json()["error"] == "invalid_argument"
+        bogus = await command({"id": 3, "method": "input.respond", "params": {"interrupt_id": "nope", "response": 1}})
+        assert bogus.json()["error"] == "no_such_interrupt"
+        tree = await command({"id": 4, "method": "agent.getTree", "params": {}})
+        assert tree.json()["error"] == "no_such_run"
+        started = await command({"id": 5, "method": "run.start", "params": {"assistant_id": "gated", "input": {"label": "p"}}})
+        assert started.json()["type"] == "success" and started.json()["id"] == 5 and started.json()["result"]["run_id"]
+        assert started.json()["meta"] == {"applied_through_seq": 0}
+        bad_channel = await http.post(f"/threads/{thread_id}/stream/events", json={"channels": ["bogus"]})
+        assert bad_channel.status_code == 400 and "bogus" in bad_channel.json()["detail"]
+        no_channels = await http.post(f"/threads/{thread_id}/stream/events", json={})
+        assert no_channels.status_code == 400
+    # run.start created the thread.
+    assert (await get_client(url=stack.url).threads.get(thread_id))["thread_id"] == thread_id
