@@ -36,10 +36,9 @@ async def thread_command(ctx: Ctx, thread_id: ThreadId, request: Request) -> JSO
     if body is _NOT_JSON:
         return JSONResponse({"detail": "Invalid JSON in request body"}, status_code=400)
     if not isinstance(body, dict) or isinstance(body.get("id"), bool) or not isinstance(body.get("id"), int) or not isinstance(body.get("method"), str):
-        return JSONResponse(
-            error_envelope(None, "invalid_argument", "A command needs an integer `id` and a string `method`"),
-            status_code=400,
-        )
+        message = "A command needs an integer `id` and a string `method`"
+        # The protocol's envelope, plus the `detail` every error answer of this server carries.
+        return JSONResponse({**error_envelope(None, "invalid_argument", message), "detail": message}, status_code=400)
     return JSONResponse(await execute(ctx, str(thread_id), body))
 
 
