@@ -211,12 +211,48 @@ class _MessageStreams:
         return out
 
 
+@dataclass
+class _Subgraphs:
+    """Subgraph namespaces (`node:task_id`, nested) as lifecycle events: `started` before the first
+    event under one, `completed` once the parent's update for that node arrives."""
+
+    open: list[tuple[str, ...]] = field(default_factory=list)
+
+    def entered(self, namespace: tuple[str, ...]) -> list[tuple[tuple[str, ...], str, Any]]:
+        out = []
+        for depth in range(1, len(namespace) + 1):
+            prefix = namespace[:depth]
+            if prefix not in self.open:
+                self.open.append(prefix)
+                node, _, task_id = prefix[-1].partition(":")
+                out.append((prefix, "lifecycle", {
+                    "event": "started", "namespace": list(prefix), "graph_name": node, "trigger_call_id": task_id,
+                }))
+        return out
+
+    def finished(self, parent: tuple[str, ...], update: dict[str, Any]) -> list[tuple[tuple[str, ...], str, Any]]:
+        done = [ns for ns in self.open if len(ns) == len(parent) + 1 and ns[:-1] == parent and ns[-1].split(":", 1)[0] in update]
+        return self._close(done)
+
+    def close_all(self) -> list[tuple[tuple[str, ...], str, Any]]:
+        return self._close(list(self.open))
+
+    def _close(self, namespaces: list[tuple[str, ...]]) -> list[tuple[tuple[str, ...], str, Any]]:
+        out = []
+        closing = {ns for ns in self.open if any(ns[: len(top)] == top for top in namespaces)}
+        for ns in sorted(closing, key=len, reverse=True):  # deepest first
+            self.open.remove(ns)
+            out.append((ns, "lifecycle", {"event": "completed", "graph_name": ns[-1].split(":", 1)[0]}))
+        return out
+
+
 async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str, Any]]:
     """One run's protocol events (no `seq` yet), from the start of its durable stream to its end."""
     run_id = run.run_id
     graph_name = ((run.kwargs or {}).get("config") or {}).get("configurable", {}).get("graph_id") or run.assistant_id
     yield _event(f"synth:{run_id}:lc||running", "lifecycle", [], {"event": "running", "graph_name": graph_name})
     messages = _MessageStreams()
+    subgraphs = _Subgraphs()
     interrupted = False
     failure: dict[str, Any] | None = None
     async for offset, name, data in _run_stream(ctx, run_id, 0, with_metadata=False):
@@ -225,7 +261,9 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
             continue
         mode, ns = _split_name(name)
         namespace = tuple(ns)
-        produced: list[tuple[tuple[str, ...], str, Any]] = []
+        if mode not in ("values", "updates", "custom", "messages"):
+            continue  # metadata and modes a v2 client has no channel for
+        produced: list[tuple[tuple[str, ...], str, Any]] = subgraphs.entered(namespace)
         if mode == "messages" and isinstance(data, list) and data and isinstance(data[0], dict):
             produced += [(namespace, m, d) for m, d in messages.chunk(namespace, data[0])]
         elif mode == "values":
@@ -237,6 +275,7 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
             rest = {k: v for k, v in update.items() if k != "__interrupt__"}
             if rest or not asked:
                 produced.append((namespace, "updates", rest))
+            produced += subgraphs.finished(namespace, rest)
             for interrupt in asked:
                 value = interrupt.get("value") if isinstance(interrupt, dict) else interrupt
                 interrupt_id = interrupt.get("id") if isinstance(interrupt, dict) else None
@@ -244,8 +283,6 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
                 interrupted = interrupted or not namespace
         elif mode == "custom":
             produced.append((namespace, "custom", data))
-        else:
-            continue  # metadata and modes a v2 client has no channel for
         for k, (event_ns, method, event_data) in enumerate(produced):
             suffix = f".{k}" if len(produced) > 1 else ""
             if method == "input.requested":
@@ -253,7 +290,7 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
             else:
                 event_id = f"{run_id}:{offset}{suffix}"
             yield _event(event_id, method, list(event_ns), event_data)
-    for k, (event_ns, method, event_data) in enumerate(messages.close_all()):
+    for k, (event_ns, method, event_data) in enumerate(messages.close_all() + subgraphs.close_all()):
         yield _event(f"{run_id}:end.{k}", method, list(event_ns), event_data)
     async with ctx.db.session() as session:
         row = await queries.get_run(session, run.thread_id, run_id)

@@ -148,3 +148,39 @@ async def test_commands_answer_with_the_protocol_envelopes(stack: Stack) -> None
         assert no_channels.status_code == 400
     # run.start created the thread.
     assert (await get_client(url=stack.url).threads.get(thread_id))["thread_id"] == thread_id
+
+
+async def test_a_subgraph_opens_and_closes_its_namespace(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    async with client.threads.stream(assistant_id="nested") as thread:
+        await thread.run.start(input={"topic": "tides"})
+        await asyncio.wait_for(thread.output, 30)
+        thread_id = thread.thread_id
+    events = await _events(stack.url, thread_id, {"channels": ["lifecycle", "custom", "updates"]})
+    lifecycle = [(e["params"]["namespace"], e["params"]["data"]["event"]) for e in events if e["method"] == "lifecycle"]
+    assert lifecycle[0] == ([], "running") and lifecycle[-1] == ([], "completed")
+    (team_ns, started), (closed_ns, completed) = lifecycle[1], lifecycle[2]
+    assert started == "started" and completed == "completed" and team_ns == closed_ns and team_ns[0].startswith("team:")
+    start_event = next(e for e in events if e["method"] == "lifecycle" and e["params"]["data"]["event"] == "started")
+    assert start_event["params"]["data"]["trigger_call_id"] == team_ns[0].split(":", 1)[1]
+    # The subgraph's own events sit inside its namespace, between its start and its end.
+    custom = [e for e in events if e["method"] == "custom"]
+    assert custom and all(e["params"]["namespace"] == team_ns for e in custom)
+    started_at = events.index(start_event)
+    ended_at = next(i for i, e in enumerate(events) if e["method"] == "lifecycle" and e["params"]["data"]["event"] == "completed")
+    assert all(started_at < events.index(e) < ended_at for e in custom)
+    # A filter on the subgraph's namespace (by node name) keeps only what is inside it.
+    inside = await _events_until_count(stack.url, thread_id, {"channels": ["custom"], "namespaces": [["team"]]}, len(custom))
+    assert [e["event_id"] for e in inside] == [e["event_id"] for e in custom]
+
+
+async def _events_until_count(url: str, thread_id: str, body: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        async with http.stream("POST", f"/threads/{thread_id}/stream/events", json=body) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data: "):
+                    seen.append(json.loads(line[6:]))
+                    if len(seen) == count:
+                        return seen
+    return seen
