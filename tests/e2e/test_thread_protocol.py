@@ -184,3 +184,47 @@ async def _events_until_count(url: str, thread_id: str, body: dict[str, Any], co
                     if len(seen) == count:
                         return seen
     return seen
+
+
+async def test_a_client_resumes_on_another_api_after_its_api_is_killed_mid_run(stack: Stack, tmp_path: Any) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, _wait_for
+    from tests.helpers import free_port
+
+    port = free_port()
+    doomed = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
+        env=stack.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    doomed_url = f"http://127.0.0.1:{port}"
+    try:
+        await asyncio.to_thread(_wait_for, doomed_url, [doomed], tmp_path)
+        thread_id = str(uuid.uuid4())
+        gate = tmp_path / "gate"
+        async with httpx.AsyncClient(base_url=doomed_url, timeout=60) as http:
+            started = await http.post(f"/threads/{thread_id}/commands", json={
+                "id": 1, "method": "run.start", "params": {"assistant_id": "gated", "input": {"label": "k", "gate": str(gate)}},
+            })
+            assert started.json()["type"] == "success"
+            seen: list[dict[str, Any]] = []
+            async with http.stream("POST", f"/threads/{thread_id}/stream/events", json={"channels": ALL}) as response:
+                async for line in response.aiter_lines():
+                    if line.startswith("data: "):
+                        seen.append(json.loads(line[6:]))
+                        if any(e["method"] == "updates" and "first" in e["params"]["data"] for e in seen):
+                            break  # the run is now waiting at its gate
+        doomed.send_signal(signal.SIGKILL)  # kill -9 of the API the client was reading from
+        doomed.wait(10)
+        gate.touch()
+        rest = await _events(stack.url, thread_id, {"channels": ALL, "since": seen[-1]["seq"]})
+        full = await _events(stack.url, thread_id, {"channels": ALL})
+        assert [e["event_id"] for e in seen + rest] == [e["event_id"] for e in full]
+        assert [e["seq"] for e in seen + rest] == list(range(1, len(full) + 1))
+        assert full[-1]["params"]["data"]["event"] == "completed"
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+            doomed.wait(10)
