@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from uuid import UUID
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.deps import Ctx, ThreadId
 from api.services import streams
 from api.services.event_stream import EventFilter, thread_v2_events
 from api.services.thread_commands import error_envelope, execute
+from api.services.thread_socket import SocketSession
 
 router = APIRouter(tags=["Threads"])
 
@@ -54,3 +57,24 @@ async def thread_event_stream(ctx: Ctx, thread_id: ThreadId, request: Request) -
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+@router.websocket("/threads/{thread_id}/stream/events")
+async def thread_event_socket(websocket: WebSocket, thread_id: str) -> None:
+    """The same events over a WebSocket: `subscription.subscribe` / `reconnect` / `unsubscribe`
+    choose what is sent (each event once, however many subscriptions match); `run.start` and
+    `input.respond` work here too. Frames are plain JSON."""
+    ctx = websocket.app.state.context
+    try:
+        thread_id = str(UUID(thread_id))
+    except ValueError:
+        await websocket.close(code=4422, reason="the thread id must be a UUID")
+        return
+    await websocket.accept()
+    session = SocketSession(ctx, thread_id, websocket)
+    try:
+        await session.serve()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await session.close()

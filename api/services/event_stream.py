@@ -302,9 +302,9 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
     yield _event(f"synth:{run_id}:lc||{terminal}", "lifecycle", [], data)
 
 
-async def thread_v2_events(ctx: AppContext, thread_id: str, wanted: EventFilter) -> AsyncIterator[bytes]:
-    """Every run of the thread, oldest first, as protocol events with one `seq` per thread; stays
-    open for the thread's later runs (as the official server's stream does)."""
+async def thread_tape(ctx: AppContext, thread_id: str) -> AsyncIterator[dict[str, Any]]:
+    """Every run of the thread, oldest first, as protocol events with one `seq` per thread (before
+    any filter); stays open for the thread's later runs (as the official server's stream does)."""
     seq = 0
     after = ""
     while True:
@@ -316,6 +316,12 @@ async def thread_v2_events(ctx: AppContext, thread_id: str, wanted: EventFilter)
         async for event in _run_v2_events(ctx, run):
             seq += 1
             event["seq"] = seq
-            if wanted.matches(event):
-                yield sse(event["method"], event, seq)
+            yield event
         after = run.run_id
+
+
+async def thread_v2_events(ctx: AppContext, thread_id: str, wanted: EventFilter) -> AsyncIterator[bytes]:
+    """The thread's events that `wanted` selects, as SSE (`id` is the event's `seq`)."""
+    async for event in thread_tape(ctx, thread_id):
+        if wanted.matches(event):
+            yield sse(event["method"], event, event["seq"])

@@ -34,6 +34,10 @@ def error_envelope(command_id: Any, code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "id": command_id, "error": code, "message": message}
 
 
+def success_envelope(command_id: Any, result: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "success", "id": command_id, "result": result, "meta": {"applied_through_seq": 0}}
+
+
 def _run_payload(params: dict[str, Any], **fields: Any) -> RunCreateStateful:
     try:
         return RunCreateStateful(
@@ -126,4 +130,4 @@ async def execute(ctx: AppContext, thread_id: str, command: dict[str, Any]) -> d
     except DomainError as exc:
         code = {404: "no_such_run", 409: "invalid_argument", 422: "invalid_argument"}.get(exc.status_code, "invalid_argument")
         return error_envelope(command_id, code, exc.detail)
-    return {"type": "success", "id": command_id, "result": result, "meta": {"applied_through_seq": 0}}
+    return success_envelope(command_id, result)

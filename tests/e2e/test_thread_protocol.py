@@ -228,3 +228,29 @@ async def test_a_client_resumes_on_another_api_after_its_api_is_killed_mid_run(s
         if doomed.poll() is None:
             doomed.kill()
             doomed.wait(10)
+
+
+async def test_the_python_sdk_over_a_websocket(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    async with client.threads.stream(assistant_id="agent", transport="websocket") as thread:
+        await thread.run.start(input=GUIDE_INPUT)
+        output = await asyncio.wait_for(thread.output, 30)
+        thread_id = thread.thread_id
+    assert [m["type"] for m in output["messages"]] == ["human", "ai", "tool", "ai"]
+    # The socket carries the same tape as the SSE stream.
+    import websockets
+
+    url = stack.url.replace("http://", "ws://") + f"/threads/{thread_id}/stream/events"
+    sse = await _events(stack.url, thread_id, {"channels": ["lifecycle", "messages"]})
+    async with websockets.connect(url) as socket:
+        await socket.send(json.dumps({"id": 7, "method": "subscription.subscribe", "params": {"channels": ["lifecycle", "messages"]}}))
+        reply = json.loads(await socket.recv())
+        assert reply["type"] == "success" and reply["id"] == 7 and reply["result"]["subscription_id"]
+        frames = []
+        while len(frames) < len(sse):
+            frames.append(json.loads(await asyncio.wait_for(socket.recv(), 30)))
+        assert [(f["seq"], f["event_id"]) for f in frames] == [(e["seq"], e["event_id"]) for e in sse]
+        await socket.send(json.dumps({"id": 8, "method": "subscription.unsubscribe", "params": {"subscription_id": "nope"}}))
+        assert json.loads(await socket.recv())["error"] == "no_such_subscription"
+        await socket.send(json.dumps({"id": 9, "method": "bogus"}))
+        assert json.loads(await socket.recv())["error"] == "unknown_command"
