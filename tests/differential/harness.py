@@ -230,10 +230,32 @@ def norm_str(text: str) -> str:
 
 
 class Normalizer:
-    """Normalizes one observation; tool call ids are numbered in the order they are first met."""
+    """Normalizes one observation; tool call ids are numbered by `prime` (by name and args), else in
+    the order they are first met."""
 
     def __init__(self) -> None:
         self.call_ids: dict[str, str] = {}
+
+    def prime(self, value: Any) -> None:
+        """Number the tool calls that AI messages anywhere in `value` make by (name, args) first, so
+        the numbering does not depend on which parallel tool result an observation met first
+        (parallel tools finish in any order on either server)."""
+        found: dict[str, tuple[str, str]] = {}
+
+        def walk(item: Any) -> None:
+            if isinstance(item, dict):
+                for call in item.get("tool_calls") or [] if isinstance(item.get("tool_calls"), list) else []:
+                    if isinstance(call, dict) and isinstance(call.get("id"), str) and call["id"]:
+                        found.setdefault(call["id"], (str(call.get("name")), json.dumps(call.get("args"), sort_keys=True, default=str)))
+                for child in item.values():
+                    walk(child)
+            elif isinstance(item, list | tuple):
+                for child in item:
+                    walk(child)
+
+        walk(value)
+        for call_id, _key in sorted(found.items(), key=lambda kv: kv[1]):
+            self.call_id(call_id)
 
     def call_id(self, value: Any) -> Any:
         if not isinstance(value, str) or not value:
@@ -358,6 +380,7 @@ def comparable_schemas(obs: dict[str, Any]) -> dict[str, Any]:
 def comparable(obs: dict[str, Any]) -> dict[str, Any]:
     """What must be equal between the reference server and ours for one scenario (but `/schemas`)."""
     n = Normalizer()
+    n.prime(obs)
     steps: dict[str, Any] = {}
     for key, step in obs["steps"].items():
         if "schemas" in step:
