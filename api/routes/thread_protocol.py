@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from api.deps import Ctx, ThreadId
 from api.services import streams
 from api.services.event_stream import EventFilter, thread_v2_events
-from api.services.thread_commands import error_envelope, execute
+from api.services.thread_commands import NOT_A_COMMAND, error_envelope, execute, is_command
 from api.services.thread_socket import SocketSession
 
 router = APIRouter(tags=["Threads"])
@@ -38,10 +38,10 @@ async def thread_command(ctx: Ctx, thread_id: ThreadId, request: Request) -> JSO
     body = await _json_body(request)
     if body is _NOT_JSON:
         return JSONResponse({"detail": "Invalid JSON in request body"}, status_code=400)
-    if not isinstance(body, dict) or isinstance(body.get("id"), bool) or not isinstance(body.get("id"), int) or not isinstance(body.get("method"), str):
-        message = "A command needs an integer `id` and a string `method`"
+    if not is_command(body):
         # The protocol's envelope, plus the `detail` every error answer of this server carries.
-        return JSONResponse({**error_envelope(None, "invalid_argument", message), "detail": message}, status_code=400)
+        envelope = error_envelope(None, "invalid_argument", NOT_A_COMMAND)
+        return JSONResponse({**envelope, "detail": NOT_A_COMMAND}, status_code=400)
     return JSONResponse(await execute(ctx, str(thread_id), body))
 
 

@@ -35,13 +35,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.storage import queries
 from activities.storage.tables import CronRow, utcnow
-from activities.webhooks import WebhookRefused
 from api.context import AppContext
 from api.errors import DomainError, InvalidRequest, NotFound
 from api.schemas.crons import CronCount, CronCreate, CronPatch, CronSearch, ThreadCronCreate
 from api.schemas.runs import RunCreateStateful, RunCreateStateless
 from api.services.assistants import resolve_assistant
-from api.services.runs import create_run, create_stateless_run
+from api.services.runs import check_webhook, create_run, create_stateless_run
 from api.services.serialize import iso, select_fields
 from api.services.threads import parse_uuid
 from workflows.cron import CronFire, CronFireWorkflow, cron_schedule_id
@@ -136,10 +135,7 @@ def cron_to_wire(row: CronRow, live: ScheduleDescription | None) -> dict[str, An
 
 async def _check_run_fields(ctx: AppContext, payload: CronCreate | ThreadCronCreate | CronPatch) -> None:
     if payload.webhook:
-        try:
-            await ctx.webhooks.check(payload.webhook)
-        except WebhookRefused as exc:
-            raise InvalidRequest(str(exc)) from None
+        await check_webhook(ctx, payload.webhook)
 
 
 async def create_cron(ctx: AppContext, payload: CronCreate | ThreadCronCreate, thread_id: str | None = None) -> dict[str, Any]:

@@ -106,6 +106,14 @@ async def _ensure_thread_for_run(ctx: AppContext, thread_id: str, if_not_exists:
     raise NotFound(THREAD_OR_ASSISTANT_NOT_FOUND)
 
 
+async def check_webhook(ctx: AppContext, url: str) -> None:
+    """A webhook URL the project's policy refuses is a 422 naming the rule (runs and crons)."""
+    try:
+        await ctx.webhooks.check(url)
+    except WebhookRefused as exc:
+        raise InvalidRequest(str(exc)) from None
+
+
 async def create_run(
     ctx: AppContext,
     thread_id: str,
@@ -124,10 +132,7 @@ async def create_run(
     run_config, run_context = mirror_context(payload.config, payload.context)
     multitask = getattr(payload, "multitask_strategy", "enqueue")
     if payload.webhook:
-        try:
-            await ctx.webhooks.check(payload.webhook)
-        except WebhookRefused as exc:
-            raise InvalidRequest(str(exc)) from None
+        await check_webhook(ctx, payload.webhook)
     await _ensure_thread_for_run(ctx, thread_id, payload.if_not_exists)
     run_id = uuid7()
     checkpoint_id = getattr(payload, "checkpoint_id", None) or (getattr(payload, "checkpoint", None) or {}).get(

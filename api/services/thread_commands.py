@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from activities.storage import queries
+from activities.storage import ThreadRow, queries
 from api.context import AppContext
 from api.errors import DomainError
 from api.schemas.runs import RunCreateStateful
@@ -28,6 +28,19 @@ class CommandError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+NOT_A_COMMAND = "A command needs an integer `id` and a string `method`"
+
+
+def is_command(body: Any) -> bool:
+    """`{"id": <int>, "method": <str>, ...}`, over HTTP and on a socket alike."""
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("id"), int)
+        and not isinstance(body.get("id"), bool)
+        and isinstance(body.get("method"), str)
+    )
 
 
 def error_envelope(command_id: Any, code: str, message: str) -> dict[str, Any]:
@@ -54,12 +67,13 @@ def _run_payload(params: dict[str, Any], **fields: Any) -> RunCreateStateful:
         raise CommandError("invalid_argument", str(exc.errors()[0].get("msg", exc))) from None
 
 
-async def _pending_interrupt_ids(ctx: AppContext, thread_id: str) -> set[str]:
+async def _thread_and_interrupts(ctx: AppContext, thread_id: str) -> tuple[ThreadRow | None, set[str]]:
+    """The thread's row and the ids of its pending interrupts (none for a missing thread)."""
     async with ctx.db.session() as session:
         thread = await queries.get_thread(session, thread_id)
     if thread is None:
-        return set()
-    return {str(i.get("id")) for wires in (thread.interrupts or {}).values() for i in wires if isinstance(i, dict)}
+        return None, set()
+    return thread, {str(i.get("id")) for wires in (thread.interrupts or {}).values() for i in wires if isinstance(i, dict)}
 
 
 async def _run_start(ctx: AppContext, thread_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +82,7 @@ async def _run_start(ctx: AppContext, thread_id: str, params: dict[str, Any]) ->
         raise CommandError("invalid_argument", "run.start needs `assistant_id` (a graph id or an assistant id)")
     run_input = params.get("input")
     # The official resume rule: input sent to a thread with pending interrupts resumes it.
-    if run_input is not None and await _pending_interrupt_ids(ctx, thread_id):
+    if run_input is not None and (await _thread_and_interrupts(ctx, thread_id))[1]:
         payload = _run_payload(params, assistant_id=assistant_id, command={"resume": run_input})
     else:
         payload = _run_payload(params, assistant_id=assistant_id, input=run_input)
@@ -86,19 +100,15 @@ async def _input_respond(ctx: AppContext, thread_id: str, params: dict[str, Any]
     wanted = {str(r.get("interrupt_id")) for r in responses if isinstance(r, dict)}
     deadline = asyncio.get_running_loop().time() + INTERRUPT_WAIT_SECS
     while True:  # a run that just interrupted may not have recorded its interrupts yet
-        pending = await _pending_interrupt_ids(ctx, thread_id)
-        if wanted <= pending or asyncio.get_running_loop().time() > deadline:
+        thread, pending = await _thread_and_interrupts(ctx, thread_id)
+        if wanted <= pending or thread is None or thread.status != "busy":
             break
-        async with ctx.db.session() as session:
-            thread = await queries.get_thread(session, thread_id)
-        if thread is None or thread.status != "busy":
+        if asyncio.get_running_loop().time() > deadline:
             break
         await asyncio.sleep(0.1)
     missing = sorted(wanted - pending)
     if missing:
         raise CommandError("no_such_interrupt", f"No pending interrupt with id {missing[0]!r} on this thread")
-    async with ctx.db.session() as session:
-        thread = await queries.get_thread(session, thread_id)
     assistant_id = ((thread.meta or {}) if thread else {}).get("assistant_id")
     if not assistant_id:
         raise CommandError("no_such_run", "The thread has no run to resume")

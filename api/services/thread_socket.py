@@ -19,7 +19,7 @@ from fastapi import WebSocket
 from api.context import AppContext
 from api.errors import BadRequest
 from api.services.event_stream import EventFilter, thread_tape
-from api.services.thread_commands import error_envelope, execute, success_envelope
+from api.services.thread_commands import NOT_A_COMMAND, error_envelope, execute, is_command, success_envelope
 
 
 class SocketSession:
@@ -44,8 +44,8 @@ class SocketSession:
             except ValueError:
                 await self._send(error_envelope(None, "invalid_argument", "A frame must be a JSON command"))
                 continue
-            if not isinstance(command, dict) or isinstance(command.get("id"), bool) or not isinstance(command.get("id"), int) or not isinstance(command.get("method"), str):
-                await self._send(error_envelope(None, "invalid_argument", "A command needs an integer `id` and a string `method`"))
+            if not is_command(command):
+                await self._send(error_envelope(None, "invalid_argument", NOT_A_COMMAND))
                 continue
             await self._send(await self._answer(command))
 
