@@ -50,6 +50,11 @@ class GraphShape:
     name: str | None = None
     interrupt_before: list[str] | str = field(default_factory=list)
     interrupt_after: list[str] | str = field(default_factory=list)
+    # The stream modes the compiled graph's own stream transformers need (`compile(transformers=
+    # [...])`; create_agent adds ToolCallTransformer). A thread-protocol stream has a channel for
+    # `updates`, `custom` and `tools` only when the graph has the transformer, as LangGraph's
+    # `astream_events(version="v3")` and the official server.
+    transformer_modes: frozenset[str] = frozenset()
 
     @property
     def context_schema(self) -> Any:
@@ -90,6 +95,21 @@ def _names(value: Any) -> list[str] | str:
     return value if value == "*" else list(value or [])
 
 
+def _transformer_modes(graph: Pregel[Any, Any, Any, Any]) -> frozenset[str]:
+    """The union of `required_stream_modes` of the graph's compiled stream transformers (classes
+    or factories of a scope; a factory is asked by building one for the root scope)."""
+    modes: set[str] = set()
+    for spec in getattr(graph, "stream_transformers", None) or ():
+        required = getattr(spec, "required_stream_modes", None)
+        if required is None:
+            try:
+                required = getattr(spec(()), "required_stream_modes", ())
+            except Exception:  # a factory that cannot be built here adds no channel
+                required = ()
+        modes.update(str(m) for m in required)
+    return frozenset(modes)
+
+
 def graph_shape(graph_id: str, obj: Any, source: str) -> GraphShape:
     """Classify a graph object; a `GraphLoadError` names what it is when it is none of them."""
     if isinstance(obj, StateGraph):
@@ -97,15 +117,18 @@ def graph_shape(graph_id: str, obj: Any, source: str) -> GraphShape:
     if isinstance(obj, Pregel):
         builder = getattr(obj, "builder", None)
         compiled_config = {k: v for k, v in (obj.config or {}).items() if k not in ("callbacks",)}
+        name = obj.name if obj.name and obj.name != "LangGraph" else None
+        modes = _transformer_modes(obj)
         if isinstance(builder, StateGraph):
             return GraphShape(
                 builder=builder,
                 config=compiled_config,
-                name=obj.name if obj.name and obj.name != "LangGraph" else None,
+                name=name,
                 interrupt_before=_names(getattr(obj, "interrupt_before_nodes", None)),
                 interrupt_after=_names(getattr(obj, "interrupt_after_nodes", None)),
+                transformer_modes=modes,
             )
-        return GraphShape(entrypoint=obj, config=compiled_config, name=obj.name if obj.name and obj.name != "LangGraph" else None)
+        return GraphShape(entrypoint=obj, config=compiled_config, name=name, transformer_modes=modes)
     raise GraphLoadError(
         f"graph {graph_id!r} ({source}): expected a StateGraph, a compiled graph, a Functional API "
         f"entrypoint or a factory returning one; got {type(obj).__name__}"

@@ -22,10 +22,14 @@ from uuid import UUID
 from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.tracers.context import register_configure_hook
+from langchain_core.tracers._streaming import _V2StreamingCallbackHandler
+from langgraph.constants import TAG_NOSTREAM
+from langgraph.pregel._tools import StreamToolCallHandler
 from temporalio import activity
 from temporalio.contrib.workflow_streams import WorkflowStreamClient
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
+from activities.wire import jsonable
 from workflows.streaming import (
     EVENTS_TOPIC,
     OUR_TAGS,
@@ -33,6 +37,9 @@ from workflows.streaming import (
     STREAM_MESSAGES_TAG,
     STREAM_PARTIAL_MESSAGES_TAG,
     STREAM_SUBGRAPHS_TAG,
+    PROTOCOL_MESSAGES_MODE,
+    STREAM_PROTOCOL_MESSAGES_TAG,
+    STREAM_TOOLS_TAG,
     MessageEvents,
     event_name,
     stream_namespace,
@@ -42,8 +49,11 @@ T = TypeVar("T")
 _MANUAL = timedelta(hours=1)
 
 _handler: ContextVar[Any | None] = ContextVar("agent_server_token_stream", default=None)
-# Every callback manager configured while `_handler` is set gets the handler (LangChain's hook).
+# LangGraph's own `tools` mode handler (tool-started/finished/error), for Agent Protocol v2 runs.
+_tool_handler: ContextVar[Any | None] = ContextVar("agent_server_tool_stream", default=None)
+# Every callback manager configured while one is set gets that handler (LangChain's hook).
 register_configure_hook(_handler, inheritable=True)
+register_configure_hook(_tool_handler, inheritable=True)
 
 
 class TokenStreamHandler(AsyncCallbackHandler):
@@ -154,6 +164,58 @@ class TokenStreamHandler(AsyncCallbackHandler):
             self._send(self._events.model_event("on_chat_model_end", run, {"output": output}))
 
 
+class ProtocolMessagesHandler(AsyncCallbackHandler, _V2StreamingCallbackHandler):
+    """A thread-protocol run's chat models: LangChain's own protocol events (`on_stream_event`,
+    the `messages` channel's message-start / content-block-* / message-finish), published as
+    `protocol-messages` items. Being a `_V2StreamingCallbackHandler` also makes the model return a
+    v1 (content-block) message, as the official server's runs do. A model that does not stream is
+    sent whole at its end (`messages` item), and the API makes its events."""
+
+    def __init__(self, publish: Callable[[Any], None], subgraphs: bool) -> None:
+        self._publish = publish
+        self._subgraphs = subgraphs
+        self._namespaces: dict[UUID, tuple[str, ...]] = {}
+        self._streamed: set[UUID] = set()
+
+    async def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if TAG_NOSTREAM in (tags or []):
+            return
+        namespace = stream_namespace(str((metadata or {}).get("langgraph_checkpoint_ns") or ""))
+        if namespace and not self._subgraphs:
+            return
+        self._namespaces[run_id] = namespace
+
+    async def on_stream_event(self, event: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        namespace = self._namespaces.get(run_id)
+        if namespace is None:
+            return
+        self._streamed.add(run_id)
+        self._publish({"event": event_name(PROTOCOL_MESSAGES_MODE, namespace), "data": jsonable(event)})
+
+    async def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        namespace = self._namespaces.pop(run_id, None)
+        if namespace is None or run_id in self._streamed:
+            self._streamed.discard(run_id)
+            return
+        generations = getattr(response, "generations", None) or [[]]
+        output = getattr(generations[0][0], "message", None) if generations[0] else None
+        if isinstance(output, BaseMessage):
+            self._publish({"event": event_name("messages", namespace), "data": [jsonable(output), {}]})
+
+    async def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._namespaces.pop(run_id, None)
+        self._streamed.discard(run_id)
+
+
 def _tags(input: ExecuteActivityInput) -> set[str]:
     node_input = input.args[0] if input.args else None
     # A node activity's input (a `NodeCall`) carries the node's serializable config, tags included.
@@ -170,6 +232,16 @@ def _message_events(input: ExecuteActivityInput) -> MessageEvents | None:
         model_events=STREAM_EVENTS_TAG in tags,
     )
     return events if events.wanted else None
+
+
+def _tool_parts(publish: Callable[[Any], None]) -> Callable[[tuple[tuple[str, ...], str, Any]], None]:
+    """LangGraph's `(namespace, "tools", payload)` stream parts as `tools` / `tools|<ns>` events."""
+
+    def put(part: tuple[tuple[str, ...], str, Any]) -> None:
+        namespace, mode, payload = part
+        publish({"event": event_name(mode, tuple(namespace)), "data": jsonable(payload)})
+
+    return put
 
 
 def flush_interval(elapsed_seconds: float, base: timedelta) -> float:
@@ -198,19 +270,31 @@ class _TokenStreamingActivity(ActivityInboundInterceptor):
         self._batch_interval = batch_interval
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
-        events = None if activity.info().is_local else _message_events(input)
-        if events is None:
+        if activity.info().is_local:
+            return await self.next.execute_activity(input)
+        tags = _tags(input)
+        events, tools, protocol = _message_events(input), STREAM_TOOLS_TAG in tags, STREAM_PROTOCOL_MESSAGES_TAG in tags
+        if events is None and not tools and not protocol:
             return await self.next.execute_activity(input)
         # The client's own timer is set out of the way; `_flush_widening` paces the flushes.
         async with WorkflowStreamClient.from_within_activity(batch_interval=_MANUAL) as stream:
             topic = stream.topic(EVENTS_TOPIC)
             flusher = asyncio.create_task(_flush_widening(stream, self._batch_interval))
-            subgraphs = STREAM_SUBGRAPHS_TAG in _tags(input)
-            token = _handler.set(TokenStreamHandler(topic.publish, events, subgraphs))
+            subgraphs = STREAM_SUBGRAPHS_TAG in tags
+            handler: Any = (
+                ProtocolMessagesHandler(topic.publish, subgraphs) if protocol
+                else TokenStreamHandler(topic.publish, events, subgraphs) if events
+                else None
+            )
+            token = _handler.set(handler) if handler is not None else None
+            tool_token = _tool_handler.set(StreamToolCallHandler(_tool_parts(topic.publish), subgraphs)) if tools else None
             try:
                 return await self.next.execute_activity(input)
             finally:
-                _handler.reset(token)
+                if token is not None:
+                    _handler.reset(token)
+                if tool_token is not None:
+                    _tool_handler.reset(tool_token)
                 flusher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await flusher

@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import tool
 from langgraph.graph import END, START, MessagesState, StateGraph
-from langgraph.prebuilt import ToolNode, tools_condition
+from langgraph.prebuilt import ToolCallTransformer, ToolNode, tools_condition
 
 from agents.offline_model import OfflineToolCallingModel
 
@@ -60,4 +60,6 @@ builder.add_edge(START, "agent")
 builder.add_conditional_edges("agent", tools_condition)
 builder.add_edge("tools", "agent")
 
-agent = builder.compile()
+# ToolCallTransformer gives thread-protocol streams (`client.threads.stream`, useStream) the tools
+# channel: tool-started / tool-finished / tool-error, as create_agent's graphs have it.
+agent = builder.compile(transformers=[ToolCallTransformer])

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         wire_part,
         STREAM_SUBGRAPHS_TAG,
         event_name,
+        EVENT_STREAMING_V2_KEY,
         message_tags,
         messages_from_update,
         requested_modes,
@@ -166,7 +167,8 @@ class RunWorkflow:
         configurable = {**run.config.get("configurable", {}), "thread_id": run.thread_id}
         if run.checkpoint_id:
             configurable["checkpoint_id"] = run.checkpoint_id
-        tags = [*(run.config.get("tags") or []), *message_tags(requested_modes(run.kwargs.get("stream_mode")))]
+        protocol_v2 = bool(run.config.get("configurable", {}).get(EVENT_STREAMING_V2_KEY))
+        tags = [*(run.config.get("tags") or []), *message_tags(requested_modes(run.kwargs.get("stream_mode")), protocol_v2)]
         if run.kwargs.get("subgraphs"):
             tags.append(STREAM_SUBGRAPHS_TAG)
         self._config = {

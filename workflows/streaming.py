@@ -23,11 +23,23 @@ STREAM_TOPICS = [EVENTS_TOPIC, CUSTOM_TOPIC]
 STREAM_MESSAGES_TAG = "agent-server:stream-messages"  # `messages-tuple`: [chunk, metadata]
 STREAM_PARTIAL_MESSAGES_TAG = "agent-server:stream-messages-partial"  # `messages`: metadata/partial/complete
 STREAM_EVENTS_TAG = "agent-server:stream-events"  # `events`: on_chat_model_start/stream/end
+STREAM_TOOLS_TAG = "agent-server:stream-tools"  # `tools` (Agent Protocol v2 runs): tool-started/finished/error
 _TAG_OF_MODE = {
     "messages-tuple": STREAM_MESSAGES_TAG,
     "messages": STREAM_PARTIAL_MESSAGES_TAG,
     "events": STREAM_EVENTS_TAG,
+    "tools": STREAM_TOOLS_TAG,
 }
+# Modes only a run started through the thread protocol may ask for (`tools` comes from the node
+# activities' tool callbacks; `lifecycle` is made by the API from the run's outcome), and the
+# configurable key that marks such a run, as the official server names it.
+V2_ONLY_MODES = frozenset({"tools", "lifecycle"})
+# A thread-protocol run's chat models stream LangChain's own protocol events (`on_stream_event`:
+# message-start, content-block-start/delta/finish, message-finish), published as this mode, and
+# return v1 (content-block) messages, as under the official server.
+STREAM_PROTOCOL_MESSAGES_TAG = "agent-server:stream-protocol-messages"
+PROTOCOL_MESSAGES_MODE = "protocol-messages"
+EVENT_STREAMING_V2_KEY = "__event_streaming_v2"
 # On the run's config when it asked for `stream_subgraphs`: subgraph nodes in activities then send
 # their custom items with their namespace (activities/custom_stream.py), else drop them, as LangGraph.
 STREAM_SUBGRAPHS_TAG = "agent-server:stream-subgraphs"
@@ -41,7 +53,7 @@ def public_event(event: dict[str, Any]) -> dict[str, Any]:
     if not tags:
         return event
     return {**event, "tags": [t for t in tags if not str(t).startswith(INTERNAL_TAG_PREFIX)]}
-OUR_TAGS = frozenset([*_TAG_OF_MODE.values(), STREAM_SUBGRAPHS_TAG])
+OUR_TAGS = frozenset([*_TAG_OF_MODE.values(), STREAM_SUBGRAPHS_TAG, STREAM_PROTOCOL_MESSAGES_TAG])
 # A `custom` topic item from a subgraph's node: {CUSTOM_NAMESPACE_KEY: [segments], "data": item}.
 CUSTOM_NAMESPACE_KEY = "__agent_server_namespace__"
 
@@ -50,9 +62,15 @@ def wants_tokens(requested: Iterable[str]) -> bool:
     return bool({"messages-tuple", "messages"} & set(requested))
 
 
-def message_tags(requested: Iterable[str]) -> list[str]:
+def message_tags(requested: Iterable[str], protocol_v2: bool = False) -> list[str]:
+    """The tags that ask the run's node activities for what `requested` needs. A thread-protocol
+    run (`protocol_v2`) takes its messages as LangChain's content-block events instead."""
     wanted = set(requested)
-    return [tag for mode, tag in _TAG_OF_MODE.items() if mode in wanted]
+    tags = [tag for mode, tag in _TAG_OF_MODE.items() if mode in wanted]
+    if protocol_v2 and wants_tokens(wanted):
+        tags = [t for t in tags if t not in (STREAM_MESSAGES_TAG, STREAM_PARTIAL_MESSAGES_TAG)]
+        tags.append(STREAM_PROTOCOL_MESSAGES_TAG)
+    return tags
 
 
 def stream_namespace(checkpoint_ns: str) -> tuple[str, ...]:

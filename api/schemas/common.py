@@ -16,5 +16,6 @@ OnCompletion = Literal["delete", "keep"]
 Durability = Literal["sync", "async", "exit"]
 SortOrder = Literal["asc", "desc"]
 StreamMode = Literal[
-    "values", "messages", "messages-tuple", "updates", "events", "debug", "custom", "tasks", "checkpoints"
+    "values", "messages", "messages-tuple", "updates", "events", "debug", "custom", "tasks", "checkpoints",
+    "tools", "lifecycle",
 ]

@@ -9,9 +9,11 @@ again at any time, from any API process: `seq` counts the thread's events from t
 Two connections, or one reconnecting with `since` after a crash, see the same `seq` and `event_id`
 for the same event.
 
-Channels made so far: lifecycle, values, updates, custom, input (`input.requested`) and messages
-(token deltas and whole messages as content blocks). `tools`, `checkpoints` and `tasks` are
-accepted in a filter and not produced yet.
+Channels made so far: lifecycle, values, updates, custom, input (`input.requested`), messages
+(token deltas and whole messages as content blocks) and tools (LangGraph's own `tools` stream mode,
+run in the node activities that call the tools; each finished tool's result is also mirrored as a
+`tool` message under `tools:<tool_call_id>`). `checkpoints` and `tasks` are accepted in a filter
+and not produced (the official server with langgraph 1.2.24 sends neither).
 """
 
 from __future__ import annotations
@@ -27,10 +29,19 @@ from activities.storage import RunRow, queries
 from api.context import AppContext
 from api.errors import BadRequest
 from api.services.streams import NEXT_RUN_POLL_SECS, _run_stream, sse
+from workflows.streaming import PROTOCOL_MESSAGES_MODE
 
 CHANNELS = ("values", "updates", "messages", "tools", "lifecycle", "input", "checkpoints", "tasks", "custom")
-# What a run started through `run.start` streams into its durable stream (all a v2 client can ask for).
-V2_STREAM_MODES = ["values", "updates", "custom", "messages-tuple"]
+# What a run started through `run.start` always streams into its durable stream: `updates` too,
+# since they close a node's messages and subgraphs and carry its interrupts.
+V2_BASE_MODES = ("values", "updates", "messages-tuple")
+# Channels a graph has only with the stream transformer that needs the mode (LangGraph's v3 rule).
+TRANSFORMER_CHANNELS = ("updates", "custom", "tools")
+
+
+def v2_stream_modes(transformer_modes: frozenset[str]) -> list[str]:
+    """The stream modes of a thread-protocol run of a graph whose transformers need `transformer_modes`."""
+    return [*V2_BASE_MODES, *(m for m in ("custom", "tools") if m in transformer_modes)]
 TERMINAL = {"success": "completed", "error": "failed", "interrupted": "interrupted", "timeout": "failed"}
 
 
@@ -111,14 +122,27 @@ def _split_name(event: str) -> tuple[str, list[str]]:
     return base.split("/", 1)[0], namespace
 
 
-_MESSAGE_KEYS = ("type", "content", "id", "name", "tool_calls", "tool_call_id", "status", "artifact")
+_MESSAGE_KEYS = ("type", "content", "id", "name", "tool_calls", "tool_call_id", "status", "artifact", "response_metadata")
+
+
+def _text_of(content: Any) -> str:
+    """A message's content as text: a string as it is, text parts joined, anything else as JSON."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(isinstance(p, dict) and p.get("type") == "text" for p in content):
+        return "".join(str(p.get("text", "")) for p in content)
+    return json.dumps(content, default=str)
 
 
 def _compact_message(message: Any) -> Any:
     """A message as the official `values` events show it: its identifying keys only."""
     if not isinstance(message, dict) or "type" not in message:
         return message
-    return {k: message[k] for k in _MESSAGE_KEYS if message.get(k) not in (None, [], {})} | {"content": message.get("content", "")}
+    compact = {k: message[k] for k in _MESSAGE_KEYS if message.get(k) not in (None, [], {})}
+    compact["content"] = message.get("content", "")
+    if message["type"] == "tool":
+        compact["artifact"] = message.get("artifact")  # a tool message always shows it, None too
+    return compact
 
 
 def _compact_values(values: Any) -> Any:
@@ -143,6 +167,34 @@ class _MessageStreams:
     text: dict[str, str] = field(default_factory=dict)
     # An open message's tool call block: its id, name and the argument text so far.
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Tool calls whose result was mirrored from the `tools` channel.
+    mirrored: set[str] = field(default_factory=set)
+
+    def tool_result(self, namespace: tuple[str, ...], tools_event: Any) -> list[tuple[tuple[str, ...], str, Any]]:
+        """A finished tool's result as a `tool` message at `[..., "tools:<tool_call_id>"]`, as the
+        official server mirrors it (so message views scoped to a tool call see its output)."""
+        if not isinstance(tools_event, dict) or tools_event.get("event") != "tool-finished":
+            return []
+        output = tools_event.get("output")
+        if not isinstance(output, dict):
+            return []
+        call_id = tools_event.get("tool_call_id") or output.get("tool_call_id")
+        message_id = output.get("id") or (f"tool-{call_id}" if call_id else None)
+        if not message_id:
+            return []
+        text = _text_of(output.get("content"))
+        start: dict[str, Any] = {"event": "message-start", "role": "tool", "id": message_id}
+        if call_id:
+            start["tool_call_id"] = call_id
+            self.mirrored.add(call_id)
+        at = (*namespace, f"tools:{call_id}") if call_id else namespace
+        return [(at, "messages", data) for data in (
+            start,
+            {"event": "content-block-start", "index": 0, "content": {"type": "text", "text": ""}},
+            {"event": "content-block-delta", "index": 0, "content": {"type": "text", "text": text}},
+            {"event": "content-block-finish", "index": 0, "content": {"type": "text", "text": text}},
+            {"event": "message-finish", "metadata": {}},
+        )]
 
     def close(self, namespace: tuple[str, ...]) -> list[tuple[str, Any]]:
         message_id = self.open.pop(namespace, None)
@@ -172,8 +224,10 @@ class _MessageStreams:
 
     def chunk(self, namespace: tuple[str, ...], message: dict[str, Any]) -> list[tuple[str, Any]]:
         kind = message.get("type", "ai")
-        if kind == "tool" and not namespace:
-            return []  # tool results: the `tools` channel's, not the root conversation's (as the official server)
+        if kind == "tool" and (not namespace or message.get("tool_call_id") in self.mirrored):
+            # Tool results: the `tools` channel's and its mirror's (below), not the conversation's
+            # (as the official server).
+            return []
         message_id = str(message.get("id") or "")
         role = {"AIMessageChunk": "ai", "ai": "ai", "human": "human", "system": "system", "tool": "tool"}.get(kind, "ai")
         content = message.get("content")
@@ -250,6 +304,10 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
     """One run's protocol events (no `seq` yet), from the start of its durable stream to its end."""
     run_id = run.run_id
     graph_name = ((run.kwargs or {}).get("config") or {}).get("configurable", {}).get("graph_id") or run.assistant_id
+    spec = ctx.graphs.get(graph_name)
+    # `updates` and `custom` are channels only of graphs whose transformers need them; `tools`
+    # items exist only in runs that asked for them (`v2_stream_modes`).
+    channels = set(spec.shape.transformer_modes if spec is not None else ()) & {"updates", "custom"}
     yield _event(f"synth:{run_id}:lc||running", "lifecycle", [], {"event": "running", "graph_name": graph_name})
     messages = _MessageStreams()
     subgraphs = _Subgraphs()
@@ -261,10 +319,12 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
             continue
         mode, ns = _split_name(name)
         namespace = tuple(ns)
-        if mode not in ("values", "updates", "custom", "messages"):
+        if mode not in ("values", "updates", "custom", "messages", "tools", PROTOCOL_MESSAGES_MODE):
             continue  # metadata and modes a v2 client has no channel for
         produced: list[tuple[tuple[str, ...], str, Any]] = subgraphs.entered(namespace)
-        if mode == "messages" and isinstance(data, list) and data and isinstance(data[0], dict):
+        if mode == PROTOCOL_MESSAGES_MODE:
+            produced.append((namespace, "messages", data))  # LangChain's own protocol event, as it is
+        elif mode == "messages" and isinstance(data, list) and data and isinstance(data[0], dict):
             produced += [(namespace, m, d) for m, d in messages.chunk(namespace, data[0])]
         elif mode == "values":
             produced.append((namespace, "values", _compact_values(data)))
@@ -273,16 +333,19 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
             update = data if isinstance(data, dict) else {}
             asked = update.get("__interrupt__") or []
             rest = {k: v for k, v in update.items() if k != "__interrupt__"}
-            if rest or not asked:
-                produced.append((namespace, "updates", rest))
+            if (rest or not asked) and "updates" in channels:
+                produced.append((namespace, "updates", {node: _compact_values(v) for node, v in rest.items()}))
             produced += subgraphs.finished(namespace, rest)
             for interrupt in asked:
                 value = interrupt.get("value") if isinstance(interrupt, dict) else interrupt
                 interrupt_id = interrupt.get("id") if isinstance(interrupt, dict) else None
                 produced.append((namespace, "input.requested", {"interrupt_id": interrupt_id, "payload": value, "value": value}))
                 interrupted = interrupted or not namespace
-        elif mode == "custom":
+        elif mode == "custom" and "custom" in channels:
             produced.append((namespace, "custom", data))
+        elif mode == "tools":
+            produced.append((namespace, "tools", data))
+            produced += messages.tool_result(namespace, data)
         for k, (event_ns, method, event_data) in enumerate(produced):
             suffix = f".{k}" if len(produced) > 1 else ""
             if method == "input.requested":

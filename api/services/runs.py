@@ -40,6 +40,7 @@ from api.services.reconcile import failure_payload, reconciled_status
 from api.services.serialize import run_to_wire, select_fields
 from api.services.threads import record_state_if_known, require_thread
 from workflows.run import RunWorkflow
+from workflows.streaming import EVENT_STREAMING_V2_KEY, V2_ONLY_MODES
 from workflows.status import USER_ROLLBACK, is_terminal
 from workflows.thread import THREAD_BUSY_ERROR, ThreadInput, ThreadWorkflow
 from workflows.types import RunInput, RunResult, SubmitRun, run_workflow_id, thread_workflow_id, uuid7
@@ -130,6 +131,10 @@ async def create_run(
     interrupt_before = _static_interrupts("interrupt_before", payload.interrupt_before, spec)
     interrupt_after = _static_interrupts("interrupt_after", payload.interrupt_after, spec)
     run_config, run_context = mirror_context(payload.config, payload.context)
+    v2_only = V2_ONLY_MODES.intersection(payload.stream_modes)
+    if v2_only and not (run_config.get("configurable") or {}).get(EVENT_STREAMING_V2_KEY):
+        # As the official server: these modes exist only on the thread protocol's streams.
+        raise InvalidRequest(f"stream_mode entries {sorted(v2_only)!r} are only supported on the v2 event streaming endpoints.")
     multitask = getattr(payload, "multitask_strategy", "enqueue")
     if payload.webhook:
         await check_webhook(ctx, payload.webhook)

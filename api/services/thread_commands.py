@@ -16,8 +16,10 @@ from activities.storage import ThreadRow, queries
 from api.context import AppContext
 from api.errors import DomainError
 from api.schemas.runs import RunCreateStateful
-from api.services.event_stream import V2_STREAM_MODES
+from api.services.assistants import resolve_assistant
+from api.services.event_stream import v2_stream_modes
 from api.services.runs import create_run
+from workflows.streaming import EVENT_STREAMING_V2_KEY
 
 # How long `input.respond` waits for a busy thread's interrupts to be recorded (the official ~5 s).
 INTERRUPT_WAIT_SECS = 5.0
@@ -51,16 +53,27 @@ def success_envelope(command_id: Any, result: dict[str, Any]) -> dict[str, Any]:
     return {"type": "success", "id": command_id, "result": result, "meta": {"applied_through_seq": 0}}
 
 
-def _run_payload(params: dict[str, Any], **fields: Any) -> RunCreateStateful:
+async def _run_payload(ctx: AppContext, params: dict[str, Any], assistant_id: str, **fields: Any) -> RunCreateStateful:
     try:
+        spec = ctx.graphs.get((await resolve_assistant(ctx, assistant_id)).graph_id)
+    except DomainError:
+        spec = None  # `create_run` answers for an assistant it cannot find
+    try:
+        config = params.get("config") or {}
+        if not isinstance(config, dict) or not isinstance(config.get("configurable") or {}, dict):
+            raise CommandError("invalid_argument", "`config` must be an object (and its `configurable` too)")
+        config = dict(config)
+        # Marks the run as the thread protocol's (its `tools` mode is allowed), as the official server.
+        config["configurable"] = {**(config.get("configurable") or {}), EVENT_STREAMING_V2_KEY: True}
         return RunCreateStateful(
-            config=params.get("config") or {},
+            config=config,
             metadata=params.get("metadata") or {},
-            stream_mode=V2_STREAM_MODES,
+            stream_mode=v2_stream_modes(spec.shape.transformer_modes if spec else frozenset()),
             stream_subgraphs=True,
             stream_resumable=True,
             if_not_exists="create",
             multitask_strategy=params.get("multitaskStrategy") or "enqueue",
+            assistant_id=assistant_id,
             **fields,
         )
     except ValidationError as exc:
@@ -83,9 +96,9 @@ async def _run_start(ctx: AppContext, thread_id: str, params: dict[str, Any]) ->
     run_input = params.get("input")
     # The official resume rule: input sent to a thread with pending interrupts resumes it.
     if run_input is not None and (await _thread_and_interrupts(ctx, thread_id))[1]:
-        payload = _run_payload(params, assistant_id=assistant_id, command={"resume": run_input})
+        payload = await _run_payload(ctx, params, assistant_id, command={"resume": run_input})
     else:
-        payload = _run_payload(params, assistant_id=assistant_id, input=run_input)
+        payload = await _run_payload(ctx, params, assistant_id, input=run_input)
     run = await create_run(ctx, thread_id, payload)
     return {"run_id": run["run_id"]}
 
@@ -116,7 +129,7 @@ async def _input_respond(ctx: AppContext, thread_id: str, params: dict[str, Any]
     for key in ("update", "goto"):
         if params.get(key) is not None:
             command[key] = params[key]
-    await create_run(ctx, thread_id, _run_payload(params, assistant_id=assistant_id, command=command))
+    await create_run(ctx, thread_id, await _run_payload(ctx, params, assistant_id, command=command))
     return {}
 
 

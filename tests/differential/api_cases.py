@@ -668,3 +668,26 @@ async def case_cron_refused(c: Caller) -> None:
     await c.req("PATCH", f"/runs/crons/{NIL}", {"enabled": False})
     await c.req("DELETE", f"/runs/crons/{NIL}")
     await c.req("POST", "/runs/crons/search", {"assistant_id": "echo"})
+
+
+# --------------------------------------------------------------------------------------------
+# Agent Protocol v2 (the thread's event stream, `POST /threads/{id}/stream/events`)
+
+V2_CHANNELS = ["values", "updates", "messages", "tools", "lifecycle", "input", "checkpoints", "tasks", "custom"]
+
+
+def _v2_case(graph: str, question: str) -> Case:
+    async def run(c: Caller) -> None:
+        import uuid
+
+        thread_id = str(uuid.uuid4())
+        await c.command(thread_id, 1, "run.start", {"assistant_id": graph, "input": {"messages": [{"role": "user", "content": question}]}})
+        await c.protocol_events(thread_id, {"channels": V2_CHANNELS})
+        await c.protocol_events(thread_id, {"channels": ["tools", "lifecycle"]})
+
+    return run
+
+
+CASES["v2_tool_call"] = _v2_case("tooler", "what time is it?")
+CASES["v2_tool_call_with_transformers"] = _v2_case("tooler_streams", "what time is it?")
+CASES["v2_tool_error_with_transformers"] = _v2_case("tooler_streams", "use the broken clock")

@@ -120,6 +120,51 @@ class Caller:
                 )
         return events
 
+    async def protocol_events(
+        self, thread_id: str, body: dict[str, Any], *, terminals: int = 1, timeout: float = 30.0
+    ) -> list[dict[str, Any]]:
+        """Agent Protocol v2 events of `POST /threads/{id}/stream/events` (a stream that never ends
+        by itself) up to the `terminals`-th root `completed`/`failed` lifecycle event, recorded as
+        method, namespace, node and data. `seq` must climb (its gaps depend on the channels a server
+        makes, so it is not compared) and `event_id` must be there (its format is the server's own)."""
+        events: list[dict[str, Any]] = []
+        seen = 0
+
+        async def read() -> None:
+            nonlocal seen
+            async with self.client.stream("POST", f"/threads/{thread_id}/stream/events", json=body) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    self.exchanges.append(Exchange("POST /threads/<id>/stream/events", response.status_code, _parse(response)))
+                    return
+                last_seq = 0
+                async for line in response.aiter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    event = json.loads(line[5:])
+                    params = event["params"]
+                    if not (isinstance(event.get("seq"), int) and event["seq"] > last_seq and isinstance(event.get("event_id"), str)):
+                        raise CaseFailed(f"an event without a climbing seq or an event_id: {event}")
+                    last_seq = event["seq"]
+                    events.append({"event": event["method"], "data": {
+                        "namespace": params["namespace"], "node": params.get("node"), "data": params["data"],
+                    }})
+                    data = params["data"]
+                    if event["method"] == "lifecycle" and not params["namespace"] and data.get("event") in ("completed", "failed"):
+                        seen += 1
+                        if seen == terminals:
+                            return
+
+        try:
+            await asyncio.wait_for(read(), timeout)
+        except asyncio.TimeoutError:
+            raise CaseFailed(f"the thread's stream did not reach {terminals} root terminal(s); got {events}") from None
+        self.exchanges.append(Exchange("POST /threads/<id>/stream/events", 200, None, {}, events))
+        return events
+
+    async def command(self, thread_id: str, command_id: int, method: str, params: dict[str, Any]) -> Any:
+        return await self.req("POST", f"/threads/{thread_id}/commands", {"id": command_id, "method": method, "params": params})
+
     async def thread(self, **body: Any) -> str:
         created = await self.req("POST", "/threads", body, record=False)
         return str(created["thread_id"])

@@ -67,7 +67,9 @@ async def test_a_run_streams_its_lifecycle_values_and_token_deltas(stack: Stack)
             current = data["id"]
         if e["method"] == "messages" and data["event"] == "content-block-delta" and current == last_ai["id"]:
             deltas.append(data["delta"]["text"])
-    assert len(deltas) > 1 and "".join(deltas) == last_ai["content"]
+    # A protocol run's model returns a v1 message (content blocks), as under the official server.
+    assert last_ai["response_metadata"] == {"output_version": "v1"}
+    assert len(deltas) > 1 and "".join(deltas) == "".join(b["text"] for b in last_ai["content"] if b["type"] == "text")
     assert events[-2]["method"] == "values" and "__interrupt__" not in events[-2]["params"]["data"]
 
 
@@ -113,9 +115,41 @@ async def test_a_reconnect_with_since_gets_exactly_the_rest(stack: Stack) -> Non
     cut = len(everything) // 2
     rest = await _events(stack.url, thread_id, {"channels": ALL, "since": everything[cut - 1]["seq"]})
     assert [(e["seq"], e["event_id"]) for e in rest] == [(e["seq"], e["event_id"]) for e in everything[cut:]]
-    only_updates = await _events(stack.url, thread_id, {"channels": ["updates", "lifecycle"]})
-    assert {e["method"] for e in only_updates} == {"updates", "lifecycle"}
-    assert {e["event_id"] for e in only_updates} <= {e["event_id"] for e in everything}
+    only_tools = await _events(stack.url, thread_id, {"channels": ["tools", "lifecycle"]})
+    assert {e["method"] for e in only_tools} == {"tools", "lifecycle"}
+    assert {e["event_id"] for e in only_tools} <= {e["event_id"] for e in everything}
+
+
+async def test_tool_calls_stream_on_the_tools_channel(stack: Stack) -> None:
+    client = get_client(url=stack.url)
+    async with client.threads.stream(assistant_id="agent") as thread:
+        await thread.run.start(input=GUIDE_INPUT)
+        output = await asyncio.wait_for(thread.output, 30)
+        thread_id = thread.thread_id
+    tool_message = output["messages"][2]
+    events = await _events(stack.url, thread_id, {"channels": ALL})
+    tools = [e["params"]["data"] for e in events if e["method"] == "tools"]
+    call_id = tool_message["tool_call_id"]
+    assert [t["event"] for t in tools] == ["tool-started", "tool-finished"]
+    assert tools[0] == {"event": "tool-started", "tool_call_id": call_id, "tool_name": "get_weather", "input": {"city": "sf"}}
+    assert tools[1]["output"]["content"] == tool_message["content"] and tools[1]["output"]["status"] == "success"
+    # The result is mirrored as a `tool` message under the call's namespace, and not repeated at the root.
+    mirrored = [e for e in events if e["method"] == "messages" and e["params"]["namespace"] == [f"tools:{call_id}"]]
+    assert [m["params"]["data"]["event"] for m in mirrored] == [
+        "message-start", "content-block-start", "content-block-delta", "content-block-finish", "message-finish",
+    ]
+    assert mirrored[0]["params"]["data"]["role"] == "tool" and mirrored[2]["params"]["data"]["content"]["text"] == tool_message["content"]
+    root_roles = [e["params"]["data"]["role"] for e in events if e["method"] == "messages" and not e["params"]["namespace"] and e["params"]["data"]["event"] == "message-start"]
+    assert root_roles == ["ai", "ai"]
+    # A graph compiled without stream transformers has no updates channel (LangGraph's v3 rule).
+    assert not [e for e in events if e["method"] == "updates"]
+
+
+async def test_a_run_outside_the_protocol_cannot_ask_for_its_modes(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        response = await http.post("/runs/stream", json={"assistant_id": "agent", "input": GUIDE_INPUT, "stream_mode": ["tools"]})
+    assert response.status_code == 422
+    assert response.json() == {"detail": "stream_mode entries ['tools'] are only supported on the v2 event streaming endpoints."}
 
 
 async def test_commands_answer_with_the_protocol_envelopes(stack: Stack) -> None:

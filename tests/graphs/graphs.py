@@ -14,6 +14,7 @@ from langchain_core.tools import tool
 from langgraph.config import get_store
 from langgraph.graph import END, START, StateGraph, add_messages
 from langgraph.prebuilt import InjectedStore, ToolNode
+from langgraph.stream.transformers import CustomTransformer, UpdatesTransformer
 from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
@@ -63,7 +64,10 @@ _gated.add_edge(START, "first")
 _gated.add_edge("first", "wait")
 _gated.add_edge("wait", "last")
 _gated.add_edge("last", END)
-gated = _gated.compile()
+# Compiled with LangGraph's stream transformers, so their thread-protocol streams have the updates
+# and custom channels (tests/e2e/test_thread_protocol.py), as `astream_events(version="v3")`.
+STREAMS = [UpdatesTransformer, CustomTransformer]
+gated = _gated.compile(transformers=STREAMS)
 # The same graph compiled with a static interrupt: runs that name none stop after `first`.
 reviewed = _gated.compile(interrupt_after=["first"])
 
@@ -122,7 +126,7 @@ _writer = StateGraph(WriterState)
 _writer.add_node("write", write)
 _writer.add_edge(START, "write")
 _writer.add_edge("write", END)
-writer = _writer.compile()
+writer = _writer.compile(transformers=STREAMS)
 
 
 class NestedState(TypedDict, total=False):
@@ -158,7 +162,7 @@ _nested.add_node("team", _child.compile())  # a compiled subgraph used directly 
 _nested.add_edge(START, "plan")
 _nested.add_edge("plan", "team")
 _nested.add_edge("team", END)
-nested = _nested.compile()
+nested = _nested.compile(transformers=STREAMS)
 
 
 class ReviewState(TypedDict, total=False):
