@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = 5
     # Request bodies above this size are refused with 413.
     max_body_bytes: int = 50 * 1024 * 1024
+    # Origins browsers may call the API from (comma-separated; `*`: any), as the official server's
+    # CORS_ALLOW_ORIGINS. `http.cors` in langgraph.json replaces the whole policy (api/cors.py).
+    cors_allow_origins: str = "*"
 
     @property
     def stream_batch_interval(self) -> timedelta:

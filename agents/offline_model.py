@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import re
+import asyncio
 import json
+import os
+import re
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -104,7 +106,12 @@ class OfflineToolCallingModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        for chunk in self._chunks(messages):
+        # OFFLINE_MODEL_WORD_DELAY_MS paces the words, as a real model's tokens arrive (a chat UI
+        # demo, and the browser tests that watch an answer grow).
+        delay = float(os.environ.get("OFFLINE_MODEL_WORD_DELAY_MS") or 0) / 1000
+        for i, chunk in enumerate(self._chunks(messages)):
+            if delay and i:
+                await asyncio.sleep(delay)
             if run_manager is not None:
                 await run_manager.on_llm_new_token(str(chunk.message.content), chunk=chunk)
             yield chunk

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from activities.client import connect
 from activities.graphs import load_graphs
@@ -16,6 +17,7 @@ from activities.storage import Database
 from activities.storage.store import project_store_settings, use_process_store
 from activities.webhooks import project_webhook_policy
 from api.context import AppContext
+from api.cors import cors_options
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.routes import assistants, crons, runs, store, streams, system, thread_protocol, threads
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so a browser's preflight is answered before anything else reads the request.
+    app.add_middleware(CORSMiddleware, **cors_options(settings.cors_allow_origins, settings.langgraph_config))
     install_error_handlers(app)
     for module in (system, assistants, threads, thread_protocol, crons, runs, streams, store):
         app.include_router(module.router)

@@ -6,7 +6,8 @@ with what it observed; this module asserts on it. `background_run_guide.mjs` is 
 assistants, threads and runs, as test_assistants_api.py, test_threads_api.py and test_runs_api.py
 do with the Python SDK; `streaming.mjs` is streamed runs and joined streams, as test_streaming.py
 does with the Python SDK; `store_and_crons.mjs` is the store and crons, as test_store_api.py and
-test_crons.py do.
+test_crons.py do; `thread_stream.mjs` is `client.threads.stream` (Agent Protocol v2) over SSE and
+over a WebSocket, as test_thread_protocol.py does with the Python SDK.
 """
 
 from __future__ import annotations
@@ -437,3 +438,45 @@ def test_store_and_crons_with_js_sdk(sqlite_stack: Stack, js_sdk: Path) -> None:
     assert o["updated"]["schedule"] == "0 10 * * 2" and o["updated"]["enabled"] is False
     assert [c["cron_id"] for c in o["searched_crons"]] == [cron["cron_id"]]
     assert o["second_delete"]["rejected"] and o["second_delete"]["status"] == 404
+
+
+THREAD_STREAM_SCRIPT = JS_DIR / "thread_stream.mjs"
+
+
+@pytest.mark.parametrize("transport", ["sse", "websocket"])
+def test_thread_stream_with_js_sdk(sqlite_stack: Stack, js_sdk: Path, transport: str) -> None:
+    """`client.threads.stream` (Agent Protocol v2) as tests/e2e/test_thread_protocol.py does with the
+    Python SDK; node 20 has its WebSocket behind `--experimental-websocket`."""
+    done = subprocess.run(
+        ["node", "--experimental-websocket", str(THREAD_STREAM_SCRIPT), sqlite_stack.url, transport],
+        cwd=js_sdk, capture_output=True, text=True, timeout=150,
+    )
+    lines = done.stdout.strip().splitlines()
+    assert lines, f"no output (exit {done.returncode}); stderr:\n{done.stderr}"
+    o = json.loads(lines[-1])
+    assert done.returncode == 0 and "error" not in o, json.dumps(o.get("error"), indent=2)
+
+    agent = o["agent"]
+    messages = [m["kwargs"] for m in agent["output"]["messages"]]
+    assert [m["type"] for m in messages] == ["human", "ai", "tool", "ai"]
+    answer = "".join(b["text"] for b in messages[3]["content"] if b["type"] == "text")
+    assert answer == "The weather in sf: It's 60 degrees and foggy."
+    # The answer streamed in deltas that add up to it; the tool call came over the tools channel.
+    streamed = next(t for t in agent["texts"] if "".join(t["deltas"]) == answer)
+    assert len(streamed["deltas"]) > 1 and streamed["namespace"] == []
+    assert agent["tool_calls"] == [
+        {"name": "get_weather", "callId": messages[2]["tool_call_id"], "input": {"city": "sf"}, "output": "It's 60 degrees and foggy."}
+    ]
+    root = [e["data"]["event"] for e in agent["events"] if e["method"] == "lifecycle" and not e["namespace"]]
+    assert root[0] == "running" and root[-1] == "completed"
+
+    hitl = o["hitl"]
+    assert hitl["interrupt"]["payload"] == {"question": "publish this?", "draft": "draft about tides"}
+    assert hitl["interrupt"]["namespace"] == []
+    assert hitl["values"] == {"draft": "draft about tides", "verdict": "yes", "published": True}
+
+    nested = o["nested"]
+    [team] = nested["subgraphs"]
+    assert team["name"] == "team" and team["namespace"][0].startswith("team:")
+    lifecycle = [(e["namespace"], e["data"]["event"]) for e in nested["events"] if e["method"] == "lifecycle"]
+    assert (team["namespace"], "started") in lifecycle and (team["namespace"], "completed") in lifecycle

@@ -288,3 +288,36 @@ async def test_the_python_sdk_over_a_websocket(stack: Stack) -> None:
         assert json.loads(await socket.recv())["error"] == "no_such_subscription"
         await socket.send(json.dumps({"id": 9, "method": "bogus"}))
         assert json.loads(await socket.recv())["error"] == "unknown_command"
+
+
+async def test_agent_get_tree_on_a_socket_shows_the_run_and_its_subgraph(stack: Stack) -> None:
+    import websockets
+
+    thread_id = str(uuid.uuid4())
+    url = stack.url.replace("http://", "ws://") + f"/threads/{thread_id}/stream/events"
+    async with websockets.connect(url) as socket:
+
+        async def reply(command_id: int) -> dict[str, Any]:
+            while True:  # events and replies share the socket
+                frame = json.loads(await asyncio.wait_for(socket.recv(), 30))
+                if frame.get("type") != "event" and frame.get("id") == command_id:
+                    return frame
+
+        await socket.send(json.dumps({"id": 1, "method": "agent.getTree", "params": {}}))
+        assert (await reply(1))["error"] == "no_such_run"  # nothing has run on the thread yet
+        await socket.send(json.dumps({"id": 2, "method": "subscription.subscribe", "params": {"channels": ["lifecycle"]}}))
+        await reply(2)
+        await socket.send(json.dumps({"id": 3, "method": "run.start", "params": {"assistant_id": "nested", "input": {"topic": "tides"}}}))
+        run_id = (await reply(3))["result"]["run_id"]
+        while True:
+            frame = json.loads(await asyncio.wait_for(socket.recv(), 30))
+            data = frame.get("params", {}).get("data", {})
+            if frame.get("type") == "event" and not frame["params"]["namespace"] and data.get("event") == "completed":
+                break
+        await socket.send(json.dumps({"id": 4, "method": "agent.getTree", "params": {}}))
+        tree = (await reply(4))["result"]["tree"]
+        await socket.send(json.dumps({"id": 5, "method": "agent.getTree", "params": {"run_id": run_id}}))
+        assert (await reply(5))["result"]["tree"] == tree
+    assert (tree["namespace"], tree["status"], tree["graph_name"]) == ([], "completed", "nested")
+    [team] = tree["children"]
+    assert team["namespace"][0].startswith("team:") and team["status"] == "completed" and team["graph_name"] == "team"
