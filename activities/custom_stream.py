@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,10 @@ from workflows.streaming import (
 )
 
 _MANUAL = timedelta(hours=1)
+# The run stream client of the node's activity when the token-stream interceptor opened one
+# (activities/token_stream.py): the node's custom items then go out through it, in order with the
+# model's and tools' events, instead of through a client of their own flushed at other times.
+shared_stream: ContextVar[WorkflowStreamClient | None] = ContextVar("agent_server_shared_stream", default=None)
 
 
 class ActivityStreamWriter:
@@ -41,7 +46,9 @@ class ActivityStreamWriter:
     def __init__(self, batch_interval: timedelta, checkpoint_ns: str, tags: list[str]) -> None:
         self._interval = batch_interval.total_seconds()
         self._loop = asyncio.get_running_loop()
-        self._client: WorkflowStreamClient | None = None
+        # A shared client is the interceptor's to flush and close; an own one is made on first use.
+        self._client: WorkflowStreamClient | None = shared_stream.get()
+        self._owns_client = False
         self._flusher: asyncio.Task[None] | None = None
         namespace = stream_namespace(checkpoint_ns)
         self._namespace = namespace
@@ -72,6 +79,7 @@ class ActivityStreamWriter:
     def _publish(self, value: Any, topic: str = CUSTOM_TOPIC) -> None:
         if self._client is None:
             self._client = WorkflowStreamClient.from_within_activity(batch_interval=_MANUAL)
+            self._owns_client = True
             self._flusher = asyncio.create_task(self._flush_every_interval())
         self._client.topic(topic).publish(value)
 
@@ -86,7 +94,7 @@ class ActivityStreamWriter:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
-        if self._client is not None:
+        if self._client is not None and self._owns_client:
             await self._client.__aexit__(None, None, None)
 
 

@@ -29,6 +29,7 @@ from temporalio import activity
 from temporalio.contrib.workflow_streams import WorkflowStreamClient
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
+from activities.custom_stream import shared_stream
 from activities.wire import jsonable
 from workflows.streaming import (
     EVENTS_TOPIC,
@@ -287,10 +288,12 @@ class _TokenStreamingActivity(ActivityInboundInterceptor):
                 else None
             )
             token = _handler.set(handler) if handler is not None else None
+            shared = shared_stream.set(stream)
             tool_token = _tool_handler.set(StreamToolCallHandler(_tool_parts(topic.publish), subgraphs)) if tools else None
             try:
                 return await self.next.execute_activity(input)
             finally:
+                shared_stream.reset(shared)
                 if token is not None:
                     _handler.reset(token)
                 if tool_token is not None:

@@ -176,6 +176,15 @@ class Stack:
             log.close()  # type: ignore[attr-defined]
 
 
+def _log_tails(logs: Path, lines: int = 25) -> str:
+    """The last lines of the stack's logs, so a failure says why even after pytest removed them."""
+    tails = []
+    for log in sorted(logs.glob("*.log")):
+        text = log.read_text(errors="replace").splitlines()[-lines:]
+        tails.append(f"--- {log.name}:\n" + "\n".join(text))
+    return "\n".join(tails)
+
+
 def _wait_for(url: str, procs: list[subprocess.Popen[bytes]], logs: Path) -> None:
     """Until `url/ok` answers; fails fast if one of `procs` exits."""
     import time
@@ -184,7 +193,7 @@ def _wait_for(url: str, procs: list[subprocess.Popen[bytes]], logs: Path) -> Non
     while time.monotonic() < deadline:
         for proc in procs:
             if proc.poll() is not None:
-                raise RuntimeError(f"stack process exited with {proc.returncode}; logs in {logs}")
+                raise RuntimeError(f"stack process exited with {proc.returncode}; logs in {logs}\n{_log_tails(logs)}")
         try:
             if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
                 return

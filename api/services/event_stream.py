@@ -25,11 +25,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError
+
 from activities.storage import RunRow, queries
 from api.context import AppContext
 from api.errors import BadRequest
 from api.services.streams import NEXT_RUN_POLL_SECS, _run_stream, sse
+from workflows.status import USER_INTERRUPT
 from workflows.streaming import PROTOCOL_MESSAGES_MODE
+from workflows.types import run_workflow_id
 
 CHANNELS = ("values", "updates", "messages", "tools", "lifecycle", "input", "checkpoints", "tasks", "custom")
 # What a run started through `run.start` always streams into its durable stream: `updates` too,
@@ -340,7 +345,12 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
                 value = interrupt.get("value") if isinstance(interrupt, dict) else interrupt
                 interrupt_id = interrupt.get("id") if isinstance(interrupt, dict) else None
                 produced.append((namespace, "input.requested", {"interrupt_id": interrupt_id, "payload": value, "value": value}))
-                interrupted = interrupted or not namespace
+            if asked and not namespace and not interrupted:
+                # As the official server: the root `interrupted` comes at once after the requests
+                # (what is still open closed first); the run's last values follow it.
+                interrupted = True
+                produced += messages.close_all() + subgraphs.close_all()
+                produced.append(((), "lifecycle", {"event": "interrupted", "graph_name": graph_name}))
         elif mode == "custom" and "custom" in channels:
             produced.append((namespace, "custom", data))
         elif mode == "tools":
@@ -350,19 +360,38 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
             suffix = f".{k}" if len(produced) > 1 else ""
             if method == "input.requested":
                 event_id = f"synth:{run_id}:input|{'|'.join(event_ns)}|{event_data['interrupt_id']}"
+            elif method == "lifecycle" and not event_ns and event_data["event"] == "interrupted":
+                event_id = f"synth:{run_id}:lc||interrupted"
             else:
                 event_id = f"{run_id}:{offset}{suffix}"
             yield _event(event_id, method, list(event_ns), event_data)
     for k, (event_ns, method, event_data) in enumerate(messages.close_all() + subgraphs.close_all()):
         yield _event(f"{run_id}:end.{k}", method, list(event_ns), event_data)
+    if interrupted:
+        return  # its terminal was sent with its interrupts
     async with ctx.db.session() as session:
         row = await queries.get_run(session, run.thread_id, run_id)
     status = row.status if row is not None else ("error" if failure else "success")
-    terminal = "interrupted" if interrupted else TERMINAL.get(status, "completed")
+    terminal = TERMINAL.get(status, "completed")
     data: dict[str, Any] = {"event": terminal, "graph_name": graph_name}
-    if terminal == "failed":
+    if terminal == "interrupted" and await _was_cancelled(ctx, run_id):
+        # A cancelled run (runs.cancel, or a multitask interrupt/rollback) ends `failed`: the
+        # official server sends `interrupted`, which the Python SDK does not take as the end of a
+        # run (its `thread.output` would wait forever); both SDKs end the run on `failed`.
+        terminal = "failed"
+        data = {"event": terminal, "graph_name": graph_name, "error": f"{USER_INTERRUPT['error']}: the run was cancelled"}
+    if terminal == "failed" and "error" not in data:
         data["error"] = (failure or {}).get("message") or "the run failed"
     yield _event(f"synth:{run_id}:lc||{terminal}", "lifecycle", [], data)
+
+
+async def _was_cancelled(ctx: AppContext, run_id: str) -> bool:
+    """Whether the run's workflow ended cancelled (its Temporal status, durable across replays)."""
+    try:
+        described = await ctx.client.get_workflow_handle(run_workflow_id(run_id)).describe()
+    except RPCError:
+        return False  # the workflow is gone (retention): it reads as it did not end cancelled
+    return described.status == WorkflowExecutionStatus.CANCELED
 
 
 async def thread_tape(ctx: AppContext, thread_id: str) -> AsyncIterator[dict[str, Any]]:

@@ -92,7 +92,7 @@ async def _thread_and_interrupts(ctx: AppContext, thread_id: str) -> tuple[Threa
 async def _run_start(ctx: AppContext, thread_id: str, params: dict[str, Any]) -> dict[str, Any]:
     assistant_id = params.get("assistant_id")
     if not isinstance(assistant_id, str) or not assistant_id:
-        raise CommandError("invalid_argument", "run.start needs `assistant_id` (a graph id or an assistant id)")
+        raise CommandError("invalid_argument", "run.start requires an assistant_id.")
     run_input = params.get("input")
     # The official resume rule: input sent to a thread with pending interrupts resumes it.
     if run_input is not None and (await _thread_and_interrupts(ctx, thread_id))[1]:
@@ -109,7 +109,7 @@ async def _input_respond(ctx: AppContext, thread_id: str, params: dict[str, Any]
     elif "interrupt_id" in params:
         responses = [{"interrupt_id": params["interrupt_id"], "response": params.get("response")}]
     else:
-        raise CommandError("invalid_argument", "input.respond needs `interrupt_id` and `response`, or `responses`")
+        raise CommandError("invalid_argument", "input.respond requires an interrupt_id.")
     wanted = {str(r.get("interrupt_id")) for r in responses if isinstance(r, dict)}
     deadline = asyncio.get_running_loop().time() + INTERRUPT_WAIT_SECS
     while True:  # a run that just interrupted may not have recorded its interrupts yet
@@ -121,7 +121,7 @@ async def _input_respond(ctx: AppContext, thread_id: str, params: dict[str, Any]
         await asyncio.sleep(0.1)
     missing = sorted(wanted - pending)
     if missing:
-        raise CommandError("no_such_interrupt", f"No pending interrupt with id {missing[0]!r} on this thread")
+        raise CommandError("no_such_interrupt", f"Unknown or already-consumed interrupt: {missing[0]}")
     assistant_id = ((thread.meta or {}) if thread else {}).get("assistant_id")
     if not assistant_id:
         raise CommandError("no_such_run", "The thread has no run to resume")
@@ -145,9 +145,9 @@ async def execute(ctx: AppContext, thread_id: str, command: dict[str, Any]) -> d
         elif method == "input.respond":
             result = await _input_respond(ctx, thread_id, params)
         elif method == "agent.getTree":
-            raise CommandError("no_such_run", "agent.getTree needs a run bound to a stream session (WebSocket)")
+            raise CommandError("no_such_run", "No active run is bound to this thread.")
         else:
-            raise CommandError("unknown_command", f"Unknown command: {method}")
+            raise CommandError("unknown_command", f"Unknown protocol command: {method}")
     except CommandError as exc:
         return error_envelope(command_id, exc.code, exc.message)
     except DomainError as exc:

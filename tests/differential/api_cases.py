@@ -691,3 +691,31 @@ def _v2_case(graph: str, question: str) -> Case:
 CASES["v2_tool_call"] = _v2_case("tooler", "what time is it?")
 CASES["v2_tool_call_with_transformers"] = _v2_case("tooler_streams", "what time is it?")
 CASES["v2_tool_error_with_transformers"] = _v2_case("tooler_streams", "use the broken clock")
+
+
+@case
+async def case_v2_interrupt_and_respond(c: Caller) -> None:
+    import uuid
+
+    thread_id = str(uuid.uuid4())
+    await c.command(thread_id, 1, "run.start", {"assistant_id": "asker", "input": {"items": []}})
+    asked = await c.protocol_events(thread_id, {"channels": V2_CHANNELS}, ends=("interrupted",))
+    [request] = [e for e in asked if e["method"] == "input.requested"]
+    interrupt_id = request["params"]["data"]["interrupt_id"]
+    await c.command(thread_id, 2, "input.respond", {"bogus": True})
+    await c.command(thread_id, 3, "input.respond", {"interrupt_id": "0" * 32, "response": "no"})
+    await c.command(thread_id, 4, "input.respond", {"namespace": [], "interrupt_id": interrupt_id, "response": "go"})
+    await c.protocol_events(thread_id, {"channels": V2_CHANNELS, "since": asked[-1]["seq"]})
+    await c.req("GET", f"/threads/{thread_id}/state")
+
+
+@case
+async def case_v2_failed_run(c: Caller) -> None:
+    import uuid
+
+    thread_id = str(uuid.uuid4())
+    await c.command(thread_id, 1, "run.start", {"assistant_id": "failing", "input": {"items": []}})
+    await c.protocol_events(thread_id, {"channels": V2_CHANNELS})
+    await c.command(thread_id, 2, "run.start", {"input": {}})
+    await c.command(thread_id, 3, "agent.getTree", {})
+    await c.command(thread_id, 4, "state.get", {})

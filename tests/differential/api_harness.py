@@ -121,13 +121,15 @@ class Caller:
         return events
 
     async def protocol_events(
-        self, thread_id: str, body: dict[str, Any], *, terminals: int = 1, timeout: float = 30.0
+        self, thread_id: str, body: dict[str, Any], *, terminals: int = 1, timeout: float = 30.0,
+        ends: tuple[str, ...] = ("completed", "failed"),
     ) -> list[dict[str, Any]]:
         """Agent Protocol v2 events of `POST /threads/{id}/stream/events` (a stream that never ends
-        by itself) up to the `terminals`-th root `completed`/`failed` lifecycle event, recorded as
+        by itself) up to the `terminals`-th root lifecycle event in `ends`, recorded as
         method, namespace, node and data. `seq` must climb (its gaps depend on the channels a server
         makes, so it is not compared) and `event_id` must be there (its format is the server's own)."""
         events: list[dict[str, Any]] = []
+        raw: list[dict[str, Any]] = []
         seen = 0
 
         async def read() -> None:
@@ -146,11 +148,17 @@ class Caller:
                     if not (isinstance(event.get("seq"), int) and event["seq"] > last_seq and isinstance(event.get("event_id"), str)):
                         raise CaseFailed(f"an event without a climbing seq or an event_id: {event}")
                     last_seq = event["seq"]
+                    raw.append(event)
+                    data = params["data"]
+                    if event["method"] == "input.requested" and isinstance(data, dict) and data.get("value") == data.get("payload"):
+                        # Ours sends the payload as `value` too (the Python SDK reads `value`;
+                        # docs/compatibility.md): compared without that copy.
+                        data = {k: v for k, v in data.items() if k != "value"}
                     events.append({"event": event["method"], "data": {
-                        "namespace": params["namespace"], "node": params.get("node"), "data": params["data"],
+                        "namespace": params["namespace"], "node": params.get("node"), "data": data,
                     }})
                     data = params["data"]
-                    if event["method"] == "lifecycle" and not params["namespace"] and data.get("event") in ("completed", "failed"):
+                    if event["method"] == "lifecycle" and not params["namespace"] and data.get("event") in ends:
                         seen += 1
                         if seen == terminals:
                             return
@@ -160,7 +168,7 @@ class Caller:
         except asyncio.TimeoutError:
             raise CaseFailed(f"the thread's stream did not reach {terminals} root terminal(s); got {events}") from None
         self.exchanges.append(Exchange("POST /threads/<id>/stream/events", 200, None, {}, events))
-        return events
+        return raw
 
     async def command(self, thread_id: str, command_id: int, method: str, params: dict[str, Any]) -> Any:
         return await self.req("POST", f"/threads/{thread_id}/commands", {"id": command_id, "method": method, "params": params})

@@ -321,3 +321,99 @@ async def test_agent_get_tree_on_a_socket_shows_the_run_and_its_subgraph(stack: 
     assert (tree["namespace"], tree["status"], tree["graph_name"]) == ([], "completed", "nested")
     [team] = tree["children"]
     assert team["namespace"][0].startswith("team:") and team["status"] == "completed" and team["graph_name"] == "team"
+
+
+async def test_a_late_subscription_on_a_socket_gets_the_run_replayed_and_a_reconnect_everything_after_since(stack: Stack) -> None:
+    import websockets
+
+    thread_id = str(uuid.uuid4())
+    url = stack.url.replace("http://", "ws://") + f"/threads/{thread_id}/stream/events"
+    async with websockets.connect(url) as socket:
+
+        async def frames_until_reply(command_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+            events = []
+            while True:
+                frame = json.loads(await asyncio.wait_for(socket.recv(), 30))
+                if frame.get("type") == "event":
+                    events.append(frame)
+                elif frame.get("id") == command_id:
+                    return frame, events
+
+        async def events(count: int) -> list[dict[str, Any]]:
+            return [json.loads(await asyncio.wait_for(socket.recv(), 30)) for _ in range(count)]
+
+        # The run starts before anything is subscribed: nothing of it is lost.
+        await socket.send(json.dumps({"id": 1, "method": "run.start", "params": {"assistant_id": "agent", "input": GUIDE_INPUT}}))
+        run_id = (await frames_until_reply(1))[0]["result"]["run_id"]
+        await get_client(url=stack.url).runs.join(thread_id, run_id)
+        tape = await _events(stack.url, thread_id, {"channels": ["lifecycle", "values"]})
+        await socket.send(json.dumps({"id": 2, "method": "subscription.subscribe", "params": {"channels": ["lifecycle", "values"]}}))
+        reply, before = await frames_until_reply(2)
+        assert before == [] and reply["result"]["replayed_events"] == len(tape)
+        replayed = await events(len(tape))
+        assert [(e["seq"], e["event_id"]) for e in replayed] == [(e["seq"], e["event_id"]) for e in tape]
+
+        # A reconnect gets every event after `since`, from this socket's own reading of the tape.
+        cut = tape[len(tape) // 2]["seq"]
+        await socket.send(json.dumps({"id": 3, "method": "subscription.reconnect", "params": {"channels": ["messages", "lifecycle"], "since": cut}}))
+        reply, _ = await frames_until_reply(3)
+        wanted = [e for e in await _events(stack.url, thread_id, {"channels": ["messages", "lifecycle"], "since": cut})]
+        # Lifecycle events after `cut` were sent for subscription 2 already; only the messages come again.
+        only_new = [e for e in wanted if e["method"] == "messages"]
+        assert reply["result"]["replayed_events"] == len(only_new) > 0
+        assert [e["event_id"] for e in await events(len(only_new))] == [e["event_id"] for e in only_new]
+        await socket.send(json.dumps({"id": 4, "method": "subscription.reconnect", "params": {"channels": ["values"]}}))
+        assert (await frames_until_reply(4))[0]["error"] == "invalid_argument"
+
+
+async def test_a_cancelled_run_ends_with_a_terminal_both_sdks_take_as_the_end(stack: Stack, tmp_path: Any) -> None:
+    client = get_client(url=stack.url)
+    thread_id = str(uuid.uuid4())
+    async with client.threads.stream(thread_id, assistant_id="gated") as thread:
+        started = await thread.run.start(input={"label": "c", "gate": str(tmp_path / "never")})
+        while (await client.runs.get(thread_id, started["run_id"]))["status"] != "running":
+            await asyncio.sleep(0.05)
+        await client.runs.cancel(thread_id, started["run_id"])
+        # The Python SDK ends a run on root completed/failed only; `interrupted` would leave this waiting.
+        with pytest.raises(RuntimeError, match="cancelled"):
+            await asyncio.wait_for(thread.output, 30)
+    events = await _events(stack.url, thread_id, {"channels": ["lifecycle"]})
+    assert [e["params"]["data"]["event"] for e in events] == ["running", "failed"]
+    assert events[-1]["event_id"] == f"synth:{started['run_id']}:lc||failed"
+
+
+def test_the_sync_python_sdk_streams_a_run_and_answers_an_interrupt(sqlite_stack: Stack) -> None:
+    from langgraph_sdk import get_sync_client
+
+    client = get_sync_client(url=sqlite_stack.url)
+    with client.threads.stream(assistant_id="agent") as thread:
+        thread.run.start(input=GUIDE_INPUT)
+        output = thread.output
+    assert [m["type"] for m in output["messages"]] == ["human", "ai", "tool", "ai"]
+    thread_id = str(uuid.uuid4())
+    with client.threads.stream(thread_id, assistant_id="hitl") as thread:
+        thread.run.start(input={"draft": "tides"})
+        for _ in thread.values:  # ends at the interrupt
+            pass
+        assert thread.interrupts and thread.interrupts[0]["value"]["question"] == "publish this?"
+        thread.run.respond("yes")
+    import time
+
+    deadline = time.monotonic() + 30
+    while client.threads.get_state(thread_id)["values"].get("published") is not True:
+        assert time.monotonic() < deadline, "the resumed run never published"
+        time.sleep(0.05)
+
+
+async def test_remote_graph_astream_events_v3(sqlite_stack: Stack) -> None:
+    """LangGraph's RemoteGraph speaks the thread protocol with `astream_events(version="v3")`.
+    (Its `run.messages` handles do not finish their `text` for a tool-call message, against the
+    official server too, so the output is what is read here.)"""
+    from langgraph.pregel.remote import RemoteGraph
+
+    remote = RemoteGraph("agent", url=sqlite_stack.url)
+    async with await remote.astream_events(GUIDE_INPUT, version="v3") as run:
+        output = await asyncio.wait_for(run.output(), 30)
+        assert not await run.interrupted()
+    assert [m["type"] for m in output["messages"]] == ["human", "ai", "tool", "ai"]
+    assert output["messages"][-1]["content"][0]["text"] == "The weather in sf: It's 60 degrees and foggy."
