@@ -169,14 +169,13 @@ class ProtocolMessagesHandler(AsyncCallbackHandler, _V2StreamingCallbackHandler)
     """A thread-protocol run's chat models: LangChain's own protocol events (`on_stream_event`,
     the `messages` channel's message-start / content-block-* / message-finish), published as
     `protocol-messages` items. Being a `_V2StreamingCallbackHandler` also makes the model return a
-    v1 (content-block) message, as the official server's runs do. A model that does not stream is
-    sent whole at its end (`messages` item), and the API makes its events."""
+    v1 (content-block) message, as the official server's runs do. A model that does not stream
+    sends no message events (as on the official server: its message reaches clients in `values`)."""
 
     def __init__(self, publish: Callable[[Any], None], subgraphs: bool) -> None:
         self._publish = publish
         self._subgraphs = subgraphs
         self._namespaces: dict[UUID, tuple[str, ...]] = {}
-        self._streamed: set[UUID] = set()
 
     async def on_chat_model_start(
         self,
@@ -199,22 +198,13 @@ class ProtocolMessagesHandler(AsyncCallbackHandler, _V2StreamingCallbackHandler)
         namespace = self._namespaces.get(run_id)
         if namespace is None:
             return
-        self._streamed.add(run_id)
         self._publish({"event": event_name(PROTOCOL_MESSAGES_MODE, namespace), "data": jsonable(event)})
 
     async def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        namespace = self._namespaces.pop(run_id, None)
-        if namespace is None or run_id in self._streamed:
-            self._streamed.discard(run_id)
-            return
-        generations = getattr(response, "generations", None) or [[]]
-        output = getattr(generations[0][0], "message", None) if generations[0] else None
-        if isinstance(output, BaseMessage):
-            self._publish({"event": event_name("messages", namespace), "data": [jsonable(output), {}]})
+        self._namespaces.pop(run_id, None)
 
     async def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._namespaces.pop(run_id, None)
-        self._streamed.discard(run_id)
 
 
 def _tags(input: ExecuteActivityInput) -> set[str]:

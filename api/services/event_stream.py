@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,7 @@ from api.context import AppContext
 from api.errors import BadRequest
 from api.services.streams import NEXT_RUN_POLL_SECS, _run_stream, sse
 from workflows.status import USER_INTERRUPT
-from workflows.streaming import PROTOCOL_MESSAGES_MODE
+from workflows.streaming import EVENT_STREAMING_V2_KEY, PROTOCOL_MESSAGES_MODE
 from workflows.types import run_workflow_id
 
 CHANNELS = ("values", "updates", "messages", "tools", "lifecycle", "input", "checkpoints", "tasks", "custom")
@@ -273,7 +274,7 @@ class _MessageStreams:
 @dataclass
 class _Subgraphs:
     """Subgraph namespaces (`node:task_id`, nested) as lifecycle events: `started` before the first
-    event under one, `completed` once the parent's update for that node arrives."""
+    event under one, `completed` when the parent's step ends."""
 
     open: list[tuple[str, ...]] = field(default_factory=list)
 
@@ -289,9 +290,11 @@ class _Subgraphs:
                 }))
         return out
 
-    def finished(self, parent: tuple[str, ...], update: dict[str, Any]) -> list[tuple[tuple[str, ...], str, Any]]:
-        done = [ns for ns in self.open if len(ns) == len(parent) + 1 and ns[:-1] == parent and ns[-1].split(":", 1)[0] in update]
-        return self._close(done)
+    def step_done(self, parent: tuple[str, ...]) -> list[tuple[tuple[str, ...], str, Any]]:
+        """The parent's step is over (its `values` came): its subgraphs have ended. (Not at the
+        parent's update for their node: with `Send`, several tasks of one node run in a step, and
+        the first one's update would close the others' namespaces while they still stream.)"""
+        return self._close([ns for ns in self.open if len(ns) == len(parent) + 1 and ns[:-1] == parent])
 
     def close_all(self) -> list[tuple[tuple[str, ...], str, Any]]:
         return self._close(list(self.open))
@@ -313,6 +316,10 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
     # `updates` and `custom` are channels only of graphs whose transformers need them; `tools`
     # items exist only in runs that asked for them (`v2_stream_modes`).
     channels = set(spec.shape.transformer_modes if spec is not None else ()) & {"updates", "custom"}
+    # A protocol run's message events are LangChain's own, from models that stream; the whole
+    # messages its nodes return are in `values` only (as on the official server). A run started
+    # through the classic API has only whole messages and chunks, made into events here.
+    protocol_run = bool(((run.kwargs or {}).get("config") or {}).get("configurable", {}).get(EVENT_STREAMING_V2_KEY))
     yield _event(f"synth:{run_id}:lc||running", "lifecycle", [], {"event": "running", "graph_name": graph_name})
     messages = _MessageStreams()
     subgraphs = _Subgraphs()
@@ -329,9 +336,10 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
         produced: list[tuple[tuple[str, ...], str, Any]] = subgraphs.entered(namespace)
         if mode == PROTOCOL_MESSAGES_MODE:
             produced.append((namespace, "messages", data))  # LangChain's own protocol event, as it is
-        elif mode == "messages" and isinstance(data, list) and data and isinstance(data[0], dict):
+        elif mode == "messages" and not protocol_run and isinstance(data, list) and data and isinstance(data[0], dict):
             produced += [(namespace, m, d) for m, d in messages.chunk(namespace, data[0])]
         elif mode == "values":
+            produced += subgraphs.step_done(namespace)
             produced.append((namespace, "values", _compact_values(data)))
         elif mode == "updates":
             produced += [(namespace, m, d) for m, d in messages.close(namespace)]
@@ -340,7 +348,6 @@ async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str
             rest = {k: v for k, v in update.items() if k != "__interrupt__"}
             if (rest or not asked) and "updates" in channels:
                 produced.append((namespace, "updates", {node: _compact_values(v) for node, v in rest.items()}))
-            produced += subgraphs.finished(namespace, rest)
             for interrupt in asked:
                 value = interrupt.get("value") if isinstance(interrupt, dict) else interrupt
                 interrupt_id = interrupt.get("id") if isinstance(interrupt, dict) else None
@@ -394,9 +401,32 @@ async def _was_cancelled(ctx: AppContext, run_id: str) -> bool:
     return described.status == WorkflowExecutionStatus.CANCELED
 
 
-async def thread_tape(ctx: AppContext, thread_id: str) -> AsyncIterator[dict[str, Any]]:
+class RunEventCounts:
+    """How many events each finished run's tape holds, kept by this API process (bounded, oldest
+    forgotten first): a stream with `since` skips the runs it holds entirely without reading their
+    workflow streams. A run's tape is the same on every read, so its count is too."""
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self._counts: OrderedDict[str, int] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, run_id: str) -> int | None:
+        return self._counts.get(run_id)
+
+    def remember(self, run_id: str, count: int) -> None:
+        self._counts[run_id] = count
+        self._counts.move_to_end(run_id)
+        while len(self._counts) > self._capacity:
+            self._counts.popitem(last=False)
+
+
+RUN_EVENT_COUNTS = RunEventCounts()
+
+
+async def thread_tape(ctx: AppContext, thread_id: str, skip_through: int = 0) -> AsyncIterator[dict[str, Any]]:
     """Every run of the thread, oldest first, as protocol events with one `seq` per thread (before
-    any filter); stays open for the thread's later runs (as the official server's stream does)."""
+    any filter); stays open for the thread's later runs (as the official server's stream does).
+    Runs whose events all have `seq <= skip_through` are skipped unread when their count is known."""
     seq = 0
     after = ""
     while True:
@@ -405,15 +435,22 @@ async def thread_tape(ctx: AppContext, thread_id: str) -> AsyncIterator[dict[str
         if run is None:
             await asyncio.sleep(NEXT_RUN_POLL_SECS)
             continue
-        async for event in _run_v2_events(ctx, run):
-            seq += 1
-            event["seq"] = seq
-            yield event
+        known = RUN_EVENT_COUNTS.get(run.run_id)
+        if known is not None and seq + known <= skip_through:
+            seq += known
+        else:
+            count = 0
+            async for event in _run_v2_events(ctx, run):
+                seq += 1
+                count += 1
+                event["seq"] = seq
+                yield event
+            RUN_EVENT_COUNTS.remember(run.run_id, count)  # reached only once the run's tape has ended
         after = run.run_id
 
 
 async def thread_v2_events(ctx: AppContext, thread_id: str, wanted: EventFilter) -> AsyncIterator[bytes]:
     """The thread's events that `wanted` selects, as SSE (`id` is the event's `seq`)."""
-    async for event in thread_tape(ctx, thread_id):
+    async for event in thread_tape(ctx, thread_id, skip_through=wanted.since or 0):
         if wanted.matches(event):
             yield sse(event["method"], event, event["seq"])

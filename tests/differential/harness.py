@@ -115,6 +115,43 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
+V3_CHANNELS = ["values", "updates", "messages", "tools", "lifecycle", "input", "checkpoints", "tasks", "custom"]
+_V3_ENDS = ("completed", "failed", "interrupted")
+
+
+async def _thread_protocol_run(url: str, threads: dict[str, str], step: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
+    """An Agent Protocol v2 run (`op: v3`): `run.start` on a new thread (`as`; or on `thread`'s, which
+    resumes it when it is interrupted), then the thread's events up to that run's root terminal."""
+    import uuid
+
+    import httpx
+
+    thread_id = threads.get(step.get("thread") or "") or str(uuid.uuid4())
+    threads.setdefault(step.get("as") or step["thread"], thread_id)
+    params: dict[str, Any] = {"assistant_id": step["assistant"], "input": step.get("input")}
+    if step.get("context"):
+        params["config"] = {"configurable": step["context"]}
+    events: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(base_url=url, timeout=timeout) as http:
+        started = await http.post(f"/threads/{thread_id}/commands", json={"id": 1, "method": "run.start", "params": params})
+        run_id = started.json()["result"]["run_id"]
+        mine = False
+        async with http.stream("POST", f"/threads/{thread_id}/stream/events", json={"channels": V3_CHANNELS}) as response:
+            async for line in response.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                event = json.loads(line[5:])
+                params_ = event["params"]
+                # The thread's earlier runs come first: this run's events begin with its `running`.
+                mine = mine or run_id in str(event.get("event_id"))
+                if not mine:
+                    continue
+                events.append({"method": event["method"], "namespace": params_["namespace"], "data": params_["data"]})
+                if event["method"] == "lifecycle" and not params_["namespace"] and params_["data"].get("event") in _V3_ENDS:
+                    return events
+    return events
+
+
 async def run_scenario(url: str, steps: list[dict[str, Any]], *, step_timeout: float = 60.0) -> dict[str, Any]:
     """Run `steps` against the server at `url`; the raw observations.
 
@@ -167,6 +204,8 @@ async def run_scenario(url: str, steps: list[dict[str, Any]], *, step_timeout: f
         if op == "graph":
             assistant_id = await system_assistant(step["assistant"])
             return {"graph": await client.assistants.get_graph(assistant_id, xray=step.get("xray", False))}
+        if op == "v3":
+            return {"v3_events": await _thread_protocol_run(url, threads, step, step_timeout)}
         if op == "store_search":
             found = await client.store.search_items(tuple(step["namespace"]), query=step.get("query"), limit=20)
             return {"items": found["items"]}
@@ -178,7 +217,7 @@ async def run_scenario(url: str, steps: list[dict[str, Any]], *, step_timeout: f
     lanes: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for index, step in enumerate(steps):
         key = step.get("id") or f"{index}:{step['op']}"
-        lane = step.get("lane") or (step.get("as") if step["op"] == "thread" else step.get("thread")) or "-"
+        lane = step.get("lane") or (step.get("as") if step["op"] in ("thread", "v3") else None) or step.get("thread") or "-"
         lanes.setdefault(str(lane), []).append((key, step))
 
     async def run_lane(lane: list[tuple[str, dict[str, Any]]]) -> None:
@@ -247,13 +286,16 @@ class Normalizer:
                 for call in item.get("tool_calls") or [] if isinstance(item.get("tool_calls"), list) else []:
                     if isinstance(call, dict) and isinstance(call.get("id"), str) and call["id"]:
                         found.setdefault(call["id"], (str(call.get("name")), json.dumps(call.get("args"), sort_keys=True, default=str)))
-                for child in item.values():
-                    walk(child)
+                for key in sorted(item, key=str):
+                    walk(item[key])
             elif isinstance(item, list | tuple):
                 for child in item:
                     walk(child)
 
         walk(value)
+        # Ties (the same call made several times, e.g. `transfer_back_to_supervisor` with no args,
+        # whose ids are random uuids) keep the order of a walk in key order, which does not depend
+        # on which of a scenario's concurrent lanes finished first.
         for call_id, _key in sorted(found.items(), key=lambda kv: kv[1]):
             self.call_id(call_id)
 
@@ -366,6 +408,43 @@ def _stream(events: list[dict[str, Any]], n: Normalizer) -> dict[str, Any]:
     }
 
 
+def _v3(events: list[dict[str, Any]], n: Normalizer) -> dict[str, Any]:
+    """A thread-protocol run's events: the root namespace's in order (text deltas joined per
+    message), the subgraphs' as a multiset (they interleave with the root's by timing)."""
+    root: list[Any] = []
+    nested: list[str] = []
+    tools: list[str] = []
+    for event in events:
+        method, namespace, data = event["method"], event["namespace"], event["data"]
+        if method == "tools" and not namespace:
+            # Parallel tool calls start and finish in any order on either server: a multiset.
+            tools.append(norm_str(json.dumps(n(data), sort_keys=True, default=str)))
+            continue
+        if namespace:
+            kind = data.get("event") if isinstance(data, dict) else None
+            nested.append(json.dumps([method, norm_str("|".join(namespace)), kind]))
+            continue
+        if method == "messages" and isinstance(data, dict) and data.get("event") == "content-block-delta":
+            delta = data.get("delta") or {}
+            if root and root[-1][0] == "delta" and root[-1][1] == delta.get("type"):
+                root[-1][2] += str(delta.get("text") or delta.get("args") or "")
+            else:
+                root.append(["delta", delta.get("type"), str(delta.get("text") or delta.get("args") or "")])
+            continue
+        if method == "messages" and isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k not in ("id", "metadata", "usage")}
+        if method == "input.requested" and isinstance(data, dict):
+            # The id hashes the task's checkpoint namespace (server-specific task ids); ours also
+            # sends the payload as `value` (docs/compatibility.md).
+            data = {"interrupt_id": "<present>" if data.get("interrupt_id") else None, "payload": data.get("payload")}
+        root.append([method, n(data)])
+    return {
+        "root": [norm_str(json.dumps(e, sort_keys=True, default=str)) for e in root],
+        "tools": sorted(tools),
+        "nested": sorted(nested),
+    }
+
+
 def comparable_schemas(obs: dict[str, Any]) -> dict[str, Any]:
     """The `/schemas` answers of a scenario (compared on their own: their JSON Schema details are the
     official API's exactness, issue 12, apart from whether the project runs)."""
@@ -389,6 +468,8 @@ def comparable(obs: dict[str, Any]) -> dict[str, Any]:
             steps[key] = {"output": n(step["output"])}
         elif "events" in step:
             steps[key] = _stream(step["events"], n)
+        elif "v3_events" in step:
+            steps[key] = _v3(step["v3_events"], n)
         elif "state" in step:
             steps[key] = _state(step["state"], n)
         elif "history" in step:

@@ -22,6 +22,11 @@ STEPS = [
     {"id": "rejected", "op": "wait", "thread": "reject", "assistant": "agent",
      "command": {"resume": {"decisions": [{"type": "reject", "message": "no budget"}]}}},
     {"id": "schemas", "op": "schemas", "assistant": "agent"},
+    # Through the thread protocol: the run stops at its interrupt; input sent to the interrupted
+    # thread resumes it.
+    {"id": "v3_ask", "op": "v3", "as": "v3", "assistant": "agent", "input": ASK, "context": ADA},
+    {"id": "v3_approved", "op": "v3", "thread": "v3", "assistant": "agent", "context": ADA,
+     "input": {"decisions": [{"type": "approve"}]}},
 ]
 
 

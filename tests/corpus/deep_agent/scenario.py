@@ -10,6 +10,8 @@ STEPS = [
     {"op": "thread", "as": "tokens"},
     {"id": "tokens", "op": "stream", "thread": "tokens", "assistant": "deep", "input": ASK,
      "stream_mode": ["messages-tuple"], "stream_subgraphs": True},
+    # Through the thread protocol: the researcher sub-agent in its `tools:<id>` namespace.
+    {"id": "v3", "op": "v3", "as": "v3", "assistant": "deep", "input": ASK},
 ]
 
 

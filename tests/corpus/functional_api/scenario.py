@@ -10,6 +10,9 @@ STEPS = [
     {"id": "dogs_reviewed", "op": "stream", "thread": "t", "assistant": "workflow", "command": {"resume": "ok"},
      "stream_mode": ["updates"]},
     {"id": "stateless", "op": "wait", "assistant": "workflow", "input": {"topic": "owls"}, "lane": "stateless"},
+    # Through the thread protocol: the interrupt in a task, then input sent to the thread resumes it.
+    {"id": "v3_birds", "op": "v3", "as": "v3", "assistant": "workflow", "input": {"topic": "birds"}},
+    {"id": "v3_reviewed", "op": "v3", "thread": "v3", "assistant": "workflow", "input": "fine"},
 ]
 
 CATS = "outline of cats + 4 facts about cats [reviewed: looks good]"

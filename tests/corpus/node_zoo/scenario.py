@@ -13,6 +13,7 @@ STEPS = [
     {"id": "zoo_graph", "op": "graph", "assistant": "zoo"},
     {"op": "thread", "as": "chat"},
     {"id": "chat", "op": "wait", "thread": "chat", "assistant": "chat", "input": [{"role": "user", "content": "hi"}]},
+    {"id": "v3", "op": "v3", "as": "v3", "assistant": "zoo", "input": ZOO_INPUT},
 ]
 
 

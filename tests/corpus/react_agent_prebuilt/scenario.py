@@ -10,6 +10,8 @@ STEPS = [
      "stream_mode": ["messages-tuple", "values"]},
     {"id": "history", "op": "history", "thread": "t", "limit": 3},
     {"id": "graph", "op": "graph", "assistant": "agent"},
+    # The same turn through the thread protocol (client.threads.stream, useStream).
+    {"id": "v3", "op": "v3", "as": "v3", "assistant": "agent", "input": FIRST},
 ]
 
 

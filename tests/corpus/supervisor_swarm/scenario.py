@@ -12,6 +12,8 @@ STEPS = [
     {"id": "to_bob", "op": "wait", "thread": "swarm", "assistant": "swarm", "input": TO_BOB},
     {"id": "sum", "op": "stream", "thread": "swarm", "assistant": "swarm", "input": SUM,
      "stream_mode": ["values", "updates"]},
+    # The supervisor through the thread protocol: its workers as subgraph namespaces.
+    {"id": "v3", "op": "v3", "as": "v3", "assistant": "supervisor", "input": QUESTION},
 ]
 
 

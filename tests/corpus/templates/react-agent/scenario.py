@@ -10,6 +10,8 @@ STEPS = [
     {"id": "empty_context", "op": "wait", "thread": "t", "assistant": "agent", "input": HELLO, "context": {}},
     {"id": "no_context", "op": "stream", "thread": "t", "assistant": "agent",
      "input": {"messages": [{"role": "user", "content": "Second question"}]}, "stream_mode": ["messages-tuple", "values"]},
+    # Through the thread protocol: the template's ChatOpenAI streams its answer as content blocks.
+    {"id": "v3", "op": "v3", "as": "v3", "assistant": "agent", "input": HELLO},
 ]
 
 
@@ -21,10 +23,13 @@ def expect(obs):
     streamed = "".join(e["data"][0]["content"] for e in obs["steps"]["no_context"]["events"] if e["event"] == "messages")
     assert streamed == "You said: Second question"
     chats = [r["body"] for r in obs["openai_requests"] if r["path"].endswith("/chat/completions")]
-    assert len(chats) == 2 and all(b["model"] == "fake-model" for b in chats)
+    assert len(chats) == 3 and all(b["model"] == "fake-model" for b in chats)  # the two turns, and v3's
     assert chats[0]["messages"][0]["content"].startswith("You are a helpful AI assistant.")
     assert [t["function"]["name"] for t in chats[0]["tools"]] == ["search"]
     assert obs["threads"]["t"]["run_statuses"] == ["success", "success"]
+    v3 = [e for e in obs["steps"]["v3"]["v3_events"] if e["method"] == "messages" and not e["namespace"]]
+    deltas = "".join(e["data"]["delta"]["text"] for e in v3 if e["data"]["event"] == "content-block-delta")
+    assert deltas == "You said: Hello there, agent", deltas
 
 
 INPROCESS = [
