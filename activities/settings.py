@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # Origins browsers may call the API from (comma-separated; `*`: any), as the official server's
     # CORS_ALLOW_ORIGINS. `http.cors` in langgraph.json replaces the whole policy (api/cors.py).
     cors_allow_origins: str = "*"
+    # Keys the API demands as `x-api-key` (comma-separated); `API_AUTH=off` serves the API open even
+    # when bound beyond loopback, where a key is otherwise made and required (api/api_keys.py).
+    api_keys: str = ""
+    api_auth: str = "auto"
 
     @property
     def stream_batch_interval(self) -> timedelta:

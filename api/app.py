@@ -16,6 +16,7 @@ from activities.settings import Settings, get_settings
 from activities.storage import Database
 from activities.storage.store import project_store_settings, use_process_store
 from activities.webhooks import project_webhook_policy
+from api.api_keys import ApiKeyMiddleware
 from api.context import AppContext
 from api.cors import cors_options
 from api.errors import install_error_handlers
@@ -27,9 +28,12 @@ from api.services.housekeeping import sweep_forever
 log = logging.getLogger("agent_server.api")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the API for `settings` (from the environment when omitted)."""
+def create_app(settings: Settings | None = None, api_keys: tuple[str, ...] | None = None) -> FastAPI:
+    """Build the API for `settings` (from the environment when omitted). `api_keys` (the start-up's
+    access policy, api/api_keys.py; `API_KEYS` when omitted): the keys every route but `/ok` demands."""
     settings = settings or get_settings()
+    if api_keys is None:
+        api_keys = tuple(k.strip() for k in settings.api_keys.split(",") if k.strip())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if api_keys:
+        app.add_middleware(ApiKeyMiddleware, keys=api_keys)
     # Outermost, so a browser's preflight is answered before anything else reads the request.
     app.add_middleware(CORSMiddleware, **cors_options(settings.cors_allow_origins, settings.langgraph_config))
     install_error_handlers(app)

@@ -19,6 +19,7 @@ import httpx
 
 from activities.binaries import find_binary
 from activities.settings import Settings
+from api.api_keys import AccessPolicy, access_policy
 
 log = logging.getLogger("agent_server.dev")
 
@@ -285,6 +286,25 @@ def run_dev(args: argparse.Namespace) -> int:
         _stop(list(reversed(procs())))
 
 
+def _access_policy(settings: Settings, host: str) -> AccessPolicy:
+    """Who may call the API, said once at start (api/api_keys.py)."""
+    from activities.graphs import read_config
+
+    try:
+        names_auth = "auth" in read_config(settings.langgraph_config)
+    except Exception:
+        names_auth = False
+    if names_auth:
+        print(
+            "agent-server: warning: langgraph.json names an `auth` handler, which this server does not "
+            "run yet (issue 16); access follows the API key policy below",
+            file=sys.stderr, flush=True,
+        )
+    policy = access_policy(host, settings.api_keys, settings.api_auth, settings.data_dir, custom_auth=False)
+    print(f"agent-server: {policy.message}", file=sys.stderr, flush=True)
+    return policy
+
+
 def run_api(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -292,10 +312,11 @@ def run_api(args: argparse.Namespace) -> int:
 
     settings = Settings()
     check_graphs(settings.langgraph_config)
+    policy = _access_policy(settings, args.host)
     code = 0
     try:
         uvicorn.run(
-            create_app(settings),
+            create_app(settings, api_keys=policy.keys),
             host=args.host,
             port=args.port,
             log_level="info",

@@ -384,16 +384,17 @@ async def test_a_cancelled_run_ends_with_a_terminal_both_sdks_take_as_the_end(st
     assert events[-1]["event_id"] == f"synth:{started['run_id']}:lc||failed"
 
 
-def test_the_sync_python_sdk_streams_a_run_and_answers_an_interrupt(sqlite_stack: Stack) -> None:
+@pytest.mark.parametrize("transport", ["sse", "websocket"])
+def test_the_sync_python_sdk_streams_a_run_and_answers_an_interrupt(sqlite_stack: Stack, transport: str) -> None:
     from langgraph_sdk import get_sync_client
 
     client = get_sync_client(url=sqlite_stack.url)
-    with client.threads.stream(assistant_id="agent") as thread:
+    with client.threads.stream(assistant_id="agent", transport=transport) as thread:
         thread.run.start(input=GUIDE_INPUT)
         output = thread.output
     assert [m["type"] for m in output["messages"]] == ["human", "ai", "tool", "ai"]
     thread_id = str(uuid.uuid4())
-    with client.threads.stream(thread_id, assistant_id="hitl") as thread:
+    with client.threads.stream(thread_id, assistant_id="hitl", transport=transport) as thread:
         thread.run.start(input={"draft": "tides"})
         for _ in thread.values:  # ends at the interrupt
             pass
