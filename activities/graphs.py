@@ -233,16 +233,19 @@ def is_file_spec(module_part: str) -> bool:
     return "/" in module_part or "\\" in module_part or module_part.endswith(".py")
 
 
-def _graph_object(graph_id: str, location: str, config_dir: Path, roots: list[Path]) -> tuple[Any, str]:
+def _graph_object(graph_id: str, location: str, config_dir: Path, roots: list[Path], label: str | None = None) -> tuple[Any, str]:
+    """The object `location` names (`./file.py:attr` or `module:attr`); errors start with `label`
+    (the graph's, by default)."""
+    label = label or f"graph {graph_id!r}"
     module_part, _, attr = location.rpartition(":")
     if not module_part or not attr:
         raise GraphLoadError(
-            f"graph {graph_id!r}: expected './path/to/file.py:attribute' or 'package.module:attribute', got {location!r}"
+            f"{label}: expected './path/to/file.py:attribute' or 'package.module:attribute', got {location!r}"
         )
     if is_file_spec(module_part):
         file_path = (config_dir / module_part).resolve()
         if not file_path.is_file():
-            raise GraphLoadError(f"graph {graph_id!r}: file not found: {file_path}")
+            raise GraphLoadError(f"{label}: file not found: {file_path}")
         source = str(file_path)
         importer = lambda: import_file(file_path, roots)  # noqa: E731
     else:
@@ -251,15 +254,15 @@ def _graph_object(graph_id: str, location: str, config_dir: Path, roots: list[Pa
     try:
         module = importer()
     except ModuleNotFoundError as exc:
-        raise GraphLoadError(f"graph {graph_id!r} ({source}): cannot import: {exc}") from exc
+        raise GraphLoadError(f"{label} ({source}): cannot import: {exc}") from exc
     except Exception as exc:
         last = traceback.extract_tb(exc.__traceback__)[-1]
         raise GraphLoadError(
-            f"graph {graph_id!r} ({source}): importing it raised {type(exc).__name__}: {exc} "
+            f"{label} ({source}): importing it raised {type(exc).__name__}: {exc} "
             f"(at {last.filename}:{last.lineno})"
         ) from exc
     if not hasattr(module, attr):
-        raise GraphLoadError(f"graph {graph_id!r} ({source}): no attribute {attr!r}")
+        raise GraphLoadError(f"{label} ({source}): no attribute {attr!r}")
     return getattr(module, attr), f"{source}:{attr}"
 
 
@@ -288,10 +291,8 @@ def read_config(config_path: Path) -> dict[str, Any]:
     return config
 
 
-def load_graphs(config_path: Path) -> dict[str, GraphSpec]:
-    """Read `langgraph.json` and import its graphs."""
-    config_path = Path(config_path).resolve()
-    config = read_config(config_path)
+def project_roots(config_path: Path, config: dict[str, Any]) -> list[Path]:
+    """The project folder and its local `dependencies`, importable (first on `sys.path`)."""
     config_dir = config_path.parent
     roots = [config_dir]
     for dep in config.get("dependencies") or ["."]:
@@ -303,6 +304,22 @@ def load_graphs(config_path: Path) -> dict[str, GraphSpec]:
     for root in reversed(roots):
         if str(root) not in sys.path:
             sys.path.insert(0, str(root))
+    return roots
+
+
+def project_object(config_path: Path, location: str, label: str) -> Any:
+    """An object of the project other than a graph (`http.app`), loaded as graphs are."""
+    config_path = Path(config_path).resolve()
+    roots = project_roots(config_path, read_config(config_path))
+    return _graph_object(label, location, config_path.parent, roots, label=label)[0]
+
+
+def load_graphs(config_path: Path) -> dict[str, GraphSpec]:
+    """Read `langgraph.json` and import its graphs."""
+    config_path = Path(config_path).resolve()
+    config = read_config(config_path)
+    config_dir = config_path.parent
+    roots = project_roots(config_path, config)
     _load_env(config_dir, config.get("env") or {})
     graphs: dict[str, GraphSpec] = {}
     for graph_id, target in (config.get("graphs") or {}).items():

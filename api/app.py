@@ -1,4 +1,4 @@
-"""The FastAPI application: `create_app(settings)` and its lifespan."""
+"""The FastAPI application: `create_app(settings)` and its lifespan; `serve_app` is what is served."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
@@ -19,6 +20,7 @@ from activities.webhooks import project_webhook_policy
 from api.api_keys import ApiKeyMiddleware
 from api.context import AppContext
 from api.cors import cors_options
+from api.custom_routes import project_http_app, with_custom_routes
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.routes import assistants, crons, runs, store, streams, system, thread_protocol, threads
@@ -28,12 +30,26 @@ from api.services.housekeeping import sweep_forever
 log = logging.getLogger("agent_server.api")
 
 
-def create_app(settings: Settings | None = None, api_keys: tuple[str, ...] | None = None) -> FastAPI:
-    """Build the API for `settings` (from the environment when omitted). `api_keys` (the start-up's
-    access policy, api/api_keys.py; `API_KEYS` when omitted): the keys every route but `/ok` demands."""
+def serve_app(settings: Settings | None = None, api_keys: tuple[str, ...] | None = None) -> Any:
+    """What the server serves: our API, after the project's own routes (`http.app`,
+    api/custom_routes.py), behind the access check and CORS. `api_keys` (the start-up's access
+    policy, api/api_keys.py; `API_KEYS` when omitted): the keys every route but `/ok` demands."""
     settings = settings or get_settings()
     if api_keys is None:
         api_keys = tuple(k.strip() for k in settings.api_keys.split(",") if k.strip())
+    app: Any = create_app(settings)
+    custom = project_http_app(settings.langgraph_config)
+    if custom is not None:
+        app = with_custom_routes(custom, app)
+    if api_keys:
+        app = ApiKeyMiddleware(app, keys=api_keys)
+    # Outermost, so a browser's preflight is answered before anything else reads the request.
+    return CORSMiddleware(app, **cors_options(settings.cors_allow_origins, settings.langgraph_config))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Our API for `settings` (from the environment when omitted)."""
+    settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,10 +83,6 @@ def create_app(settings: Settings | None = None, api_keys: tuple[str, ...] | Non
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    if api_keys:
-        app.add_middleware(ApiKeyMiddleware, keys=api_keys)
-    # Outermost, so a browser's preflight is answered before anything else reads the request.
-    app.add_middleware(CORSMiddleware, **cors_options(settings.cors_allow_origins, settings.langgraph_config))
     install_error_handlers(app)
     for module in (system, assistants, threads, thread_protocol, crons, runs, streams, store):
         app.include_router(module.router)

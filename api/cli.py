@@ -200,10 +200,13 @@ def check_graphs(config: Path) -> None:
     from activities.storage.store import project_store_settings
     from activities.webhooks import project_webhook_policy
 
+    from api.custom_routes import project_http_app
+
     try:
         load_graphs(config)
         project_store_settings(config)
         project_webhook_policy(config)
+        project_http_app(config)
     except GraphLoadError as exc:
         raise SystemExit(f"agent-server: cannot start: {exc}") from None
 
@@ -308,7 +311,7 @@ def _access_policy(settings: Settings, host: str) -> AccessPolicy:
 def run_api(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from api.app import serve_app
 
     settings = Settings()
     check_graphs(settings.langgraph_config)
@@ -316,7 +319,7 @@ def run_api(args: argparse.Namespace) -> int:
     code = 0
     try:
         uvicorn.run(
-            create_app(settings, api_keys=policy.keys),
+            serve_app(settings, api_keys=policy.keys),
             host=args.host,
             port=args.port,
             log_level="info",

@@ -719,3 +719,16 @@ async def case_v2_failed_run(c: Caller) -> None:
     await c.command(thread_id, 2, "run.start", {"input": {}})
     await c.command(thread_id, 3, "agent.getTree", {})
     await c.command(thread_id, 4, "state.get", {})
+
+
+# --------------------------------------------------------------------------------------------
+# The project's own routes (`http.app`)
+
+
+@case
+async def case_custom_routes(c: Caller) -> None:
+    await c.req("GET", "/custom/hello")
+    await c.req("POST", "/custom/echo", {"a": [1, 2]})
+    await c.req("POST", "/custom/echo", raw="not json")
+    await c.req("GET", "/custom/nope")
+    await c.req("GET", "/custom/hello", params={"x": "1"})
