@@ -22,6 +22,7 @@ from api.context import AppContext
 from api.cors import cors_options
 from api.custom_routes import project_http_app, with_custom_routes
 from api.errors import install_error_handlers
+from api.http_surface import THREAD_STREAM, disabled_parts, only
 from api.limits import BodySizeLimit
 from api.routes import assistants, crons, runs, store, streams, system, thread_protocol, threads
 from api.services.assistants import register_default_assistants
@@ -76,14 +77,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await db.close()
 
+    off = disabled_parts(settings.langgraph_config)
+    meta = "disable_meta" not in off
     app = FastAPI(
         title="temporal-agent-server",
         description="LangGraph Platform compatible API; every run is a durable Temporal workflow.",
         version="0.1.0",
         lifespan=lifespan,
+        **({} if meta else {"docs_url": None, "redoc_url": None, "openapi_url": None}),
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
-    for module in (system, assistants, threads, thread_protocol, crons, runs, streams, store):
-        app.include_router(module.router)
+    app.include_router(system.router if meta else only(system.router, lambda path: path == "/ok"))
+    if "disable_assistants" not in off:
+        app.include_router(assistants.router)
+    if "disable_threads" not in off:
+        app.include_router(threads.router)
+        app.include_router(only(streams.router, lambda path: path == THREAD_STREAM))
+    if "disable_runs" not in off:
+        if "disable_event_streaming" not in off:
+            app.include_router(thread_protocol.router)
+        for module in (crons, runs):
+            app.include_router(module.router)
+        app.include_router(only(streams.router, lambda path: path != THREAD_STREAM))
+    if "disable_store" not in off:
+        app.include_router(store.router)
     return app

@@ -201,12 +201,14 @@ def check_graphs(config: Path) -> None:
     from activities.webhooks import project_webhook_policy
 
     from api.custom_routes import project_http_app
+    from api.http_surface import disabled_parts
 
     try:
         load_graphs(config)
         project_store_settings(config)
         project_webhook_policy(config)
         project_http_app(config)
+        disabled_parts(config)
     except GraphLoadError as exc:
         raise SystemExit(f"agent-server: cannot start: {exc}") from None
 

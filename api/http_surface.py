@@ -1,0 +1,52 @@
+"""Which parts of the API a project serves: `http.disable_*` in `langgraph.json`, as the official
+server groups its routes (observed on it: each flag makes its routes 404).
+
+- `disable_assistants`: `/assistants...`.
+- `disable_threads`: `/threads` itself, search, count, prune, a thread, its state, history, copy and
+  stream (`GET /threads/{id}/stream`); the runs on a thread stay.
+- `disable_runs`: every run route (on threads and stateless, their streams and joins), crons, and
+  the thread protocol (its commands start runs).
+- `disable_event_streaming`: only the thread protocol (`/threads/{id}/commands`, `/stream/events`).
+- `disable_store`: `/store...`.
+- `disable_meta`: `/info`, `/docs`, `/openapi.json`; `/ok` stays, so an operator can see the server up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+
+from activities.graphs import GraphLoadError, read_config
+
+FLAGS = (
+    "disable_assistants", "disable_threads", "disable_runs", "disable_store", "disable_meta",
+    "disable_event_streaming", "disable_mcp", "disable_a2a", "disable_ui", "disable_webhooks",
+)
+THREAD_STREAM = "/threads/{thread_id}/stream"
+
+
+def disabled_parts(config_path: Path) -> frozenset[str]:
+    """The `http.disable_*` flags set to true (a non-boolean value is an error that says so)."""
+    try:
+        http: Any = read_config(config_path).get("http") or {}
+    except GraphLoadError:
+        return frozenset()
+    found = set()
+    for flag in FLAGS:
+        value = http.get(flag) if isinstance(http, dict) else None
+        if value is None:
+            continue
+        if not isinstance(value, bool):
+            raise GraphLoadError(f"langgraph.json http.{flag} must be true or false, got {value!r}")
+        if value:
+            found.add(flag)
+    return frozenset(found)
+
+
+def only(router: APIRouter, keep: Any) -> APIRouter:
+    """A router with the routes of `router` whose path `keep` accepts."""
+    kept = APIRouter()
+    kept.routes.extend(route for route in router.routes if keep(getattr(route, "path", "")))
+    return kept
