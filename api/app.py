@@ -19,6 +19,7 @@ from activities.storage.store import project_store_settings, use_process_store
 from activities.webhooks import project_webhook_policy
 from api.api_keys import ApiKeyMiddleware
 from api.context import AppContext
+from api.configurable_headers import RequestHeaders, project_header_policy
 from api.cors import cors_options
 from api.custom_routes import project_http_app, with_custom_routes
 from api.errors import install_error_handlers
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             context = AppContext(
                 settings=settings, db=db, client=client, graphs=graphs,
                 webhooks=project_webhook_policy(settings.langgraph_config),
+                headers=project_header_policy(settings.langgraph_config),
             )
             await register_default_assistants(context)
             app.state.context = context
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         **({} if meta else {"docs_url": None, "redoc_url": None, "openapi_url": None}),
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestHeaders)
     install_error_handlers(app)
     app.include_router(system.router if meta else only(system.router, lambda path: path == "/ok"))
     if "disable_assistants" not in off:

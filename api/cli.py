@@ -201,6 +201,7 @@ def check_graphs(config: Path) -> None:
     from activities.webhooks import project_webhook_policy
 
     from api.custom_routes import project_http_app
+    from api.configurable_headers import project_header_policy
     from api.http_surface import disabled_parts
 
     try:
@@ -209,6 +210,7 @@ def check_graphs(config: Path) -> None:
         project_webhook_policy(config)
         project_http_app(config)
         disabled_parts(config)
+        project_header_policy(config)
     except GraphLoadError as exc:
         raise SystemExit(f"agent-server: cannot start: {exc}") from None
 

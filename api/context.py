@@ -16,6 +16,7 @@ from activities.settings import Settings
 from activities.storage import Database
 from activities.storage.checkpoints import ThreadNamingSaver
 from activities.webhooks import WebhookPolicy
+from api.configurable_headers import HeaderPolicy
 
 
 @dataclass
@@ -26,6 +27,8 @@ class AppContext:
     graphs: dict[str, GraphSpec]
     # `langgraph.json`'s webhook URL policy, applied when a run or cron names a webhook.
     webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+    # `http.configurable_headers`: the request headers a run's configurable gets.
+    headers: HeaderPolicy = field(default_factory=HeaderPolicy)
     # Graphs compiled against the real checkpointer, for reading state at rest.
     _readers: dict[str, Any] = field(default_factory=dict)
 

@@ -34,6 +34,7 @@ from api.errors import (
     run_not_found,
     run_of_thread_not_found,
 )
+from api.configurable_headers import request_headers
 from api.schemas.runs import RunCreateStateful, RunCreateStateless, RunsCancel
 from api.services.assistants import mirror_context, resolve_assistant
 from api.services.reconcile import failure_payload, reconciled_status
@@ -145,6 +146,7 @@ async def create_run(
     )
     config = _merge_config(assistant.config or {}, run_config)
     context = {**(assistant.context or {}), **run_context}
+    config["configurable"].update(ctx.headers.copied(request_headers.get()))
     config["configurable"].update(
         run_id=run_id,
         thread_id=thread_id,

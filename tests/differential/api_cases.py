@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.differential.api_harness import Case, Caller
+from tests.differential.api_harness import Case, CaseFailed, Caller
 
 NIL = "00000000-0000-4000-8000-000000000000"  # a well-formed id no server has
 CASES: dict[str, Case] = {}
@@ -732,3 +732,16 @@ async def case_custom_routes(c: Caller) -> None:
     await c.req("POST", "/custom/echo", raw="not json")
     await c.req("GET", "/custom/nope")
     await c.req("GET", "/custom/hello", params={"x": "1"})
+
+
+@case
+async def case_configurable_headers(c: Caller) -> None:
+    """`http.configurable_headers` (includes x-team-*, excludes x-team-secret): the run's configurable."""
+    thread_id = await c.thread()
+    headers = {"x-team-name": "blue", "x-team-secret": "s", "x-other": "no"}
+    await c.req("POST", f"/threads/{thread_id}/runs/wait", {"assistant_id": "echo", "input": {}}, headers=headers, record=False)
+    runs = await c.req("GET", f"/threads/{thread_id}/runs", record=False)
+    seen = {k: v for k, v in runs[0]["kwargs"]["config"]["configurable"].items() if k.startswith("x-")}
+    if seen != {"x-team-name": "blue"}:  # what the setting asks for, so an empty answer cannot pass
+        raise CaseFailed(f"the run's configurable got {seen}")
+    c.note("configurable", seen)

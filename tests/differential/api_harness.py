@@ -71,13 +71,13 @@ class Caller:
 
     async def req(
         self, method: str, path: str, json_body: Any = None, *, params: dict[str, Any] | None = None,
-        record: bool = True, raw: str | None = None,
+        record: bool = True, raw: str | None = None, headers: dict[str, str] | None = None,
     ) -> Any:
         """One request; its parsed JSON body (None when empty). `raw` sends that text as the body."""
-        kwargs: dict[str, Any] = {"params": params}
+        kwargs: dict[str, Any] = {"params": params, "headers": headers}
         if raw is not None:
             kwargs["content"] = raw
-            kwargs["headers"] = {"content-type": "application/json"}
+            kwargs["headers"] = {**(headers or {}), "content-type": "application/json"}
         elif json_body is not None:
             kwargs["json"] = json_body
         response = await self.client.request(method, path, **kwargs)
