@@ -46,9 +46,9 @@ class ActivityStreamWriter:
     def __init__(self, batch_interval: timedelta, checkpoint_ns: str, tags: list[str]) -> None:
         self._interval = batch_interval.total_seconds()
         self._loop = asyncio.get_running_loop()
-        # A shared client is the interceptor's to flush and close; an own one is made on first use.
+        # A shared client is the interceptor's to flush and close; an own one is made on first use,
+        # with the flusher that marks it ours.
         self._client: WorkflowStreamClient | None = shared_stream.get()
-        self._owns_client = False
         self._flusher: asyncio.Task[None] | None = None
         namespace = stream_namespace(checkpoint_ns)
         self._namespace = namespace
@@ -79,7 +79,6 @@ class ActivityStreamWriter:
     def _publish(self, value: Any, topic: str = CUSTOM_TOPIC) -> None:
         if self._client is None:
             self._client = WorkflowStreamClient.from_within_activity(batch_interval=_MANUAL)
-            self._owns_client = True
             self._flusher = asyncio.create_task(self._flush_every_interval())
         self._client.topic(topic).publish(value)
 
@@ -90,11 +89,11 @@ class ActivityStreamWriter:
             await self._client.flush()
 
     async def close(self) -> None:
-        if self._flusher is not None:
+        if self._flusher is not None:  # the client is this writer's own: flush what is left, close it
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
-        if self._client is not None and self._owns_client:
+            assert self._client is not None
             await self._client.__aexit__(None, None, None)
 
 

@@ -214,9 +214,8 @@ def _tags(input: ExecuteActivityInput) -> set[str]:
     return set((config.get("tags") or []) if isinstance(config, dict) else [])
 
 
-def _message_events(input: ExecuteActivityInput) -> MessageEvents | None:
-    """The message formats the node activity's run asked for, or None if it asked for none."""
-    tags = _tags(input)
+def _message_events(tags: set[str]) -> MessageEvents | None:
+    """The message formats the node activity's run asked for (its `tags`), or None if it asked for none."""
     events = MessageEvents(
         tuples=STREAM_MESSAGES_TAG in tags,
         partials=STREAM_PARTIAL_MESSAGES_TAG in tags,
@@ -264,7 +263,7 @@ class _TokenStreamingActivity(ActivityInboundInterceptor):
         if activity.info().is_local:
             return await self.next.execute_activity(input)
         tags = _tags(input)
-        events, tools, protocol = _message_events(input), STREAM_TOOLS_TAG in tags, STREAM_PROTOCOL_MESSAGES_TAG in tags
+        events, tools, protocol = _message_events(tags), STREAM_TOOLS_TAG in tags, STREAM_PROTOCOL_MESSAGES_TAG in tags
         if events is None and not tools and not protocol:
             return await self.next.execute_activity(input)
         # The client's own timer is set out of the way; `_flush_widening` paces the flushes.

@@ -45,11 +45,14 @@ class AccessPolicy:
     message: str
 
 
-def access_policy(host: str, configured: str, api_auth: str, data_dir: Path, custom_auth: bool) -> AccessPolicy:
+def configured_keys(api_keys: str) -> tuple[str, ...]:
+    """`API_KEYS`: comma-separated, blanks ignored."""
+    return tuple(k.strip() for k in api_keys.split(",") if k.strip())
+
+
+def access_policy(host: str, configured: str, api_auth: str, data_dir: Path) -> AccessPolicy:
     """Which keys the API demands (none: open), and the start-up line that says so."""
-    keys = tuple(k.strip() for k in configured.split(",") if k.strip())
-    if custom_auth:
-        return AccessPolicy((), "access: the project's auth handler (langgraph.json `auth`) decides")
+    keys = configured_keys(configured)
     if api_auth.lower() == "off":
         return AccessPolicy((), f"access: OPEN to anyone who can reach {host} (API_AUTH=off)")
     if keys:

@@ -17,7 +17,7 @@ from activities.settings import Settings, get_settings
 from activities.storage import Database
 from activities.storage.store import project_store_settings, use_process_store
 from activities.webhooks import project_webhook_policy
-from api.api_keys import ApiKeyMiddleware
+from api.api_keys import ApiKeyMiddleware, configured_keys
 from api.context import AppContext
 from api.configurable_headers import RequestHeaders, project_header_policy
 from api.cors import cors_options
@@ -38,7 +38,7 @@ def serve_app(settings: Settings | None = None, api_keys: tuple[str, ...] | None
     policy, api/api_keys.py; `API_KEYS` when omitted): the keys every route but `/ok` demands."""
     settings = settings or get_settings()
     if api_keys is None:
-        api_keys = tuple(k.strip() for k in settings.api_keys.split(",") if k.strip())
+        api_keys = configured_keys(settings.api_keys)
     app: Any = create_app(settings)
     custom = project_http_app(settings.langgraph_config)
     if custom is not None:

@@ -307,7 +307,7 @@ def _access_policy(settings: Settings, host: str) -> AccessPolicy:
             "run yet (issue 16); access follows the API key policy below",
             file=sys.stderr, flush=True,
         )
-    policy = access_policy(host, settings.api_keys, settings.api_auth, settings.data_dir, custom_auth=False)
+    policy = access_policy(host, settings.api_keys, settings.api_auth, settings.data_dir)
     print(f"agent-server: {policy.message}", file=sys.stderr, flush=True)
     return policy
 

@@ -40,6 +40,16 @@ V2_ONLY_MODES = frozenset({"tools", "lifecycle"})
 STREAM_PROTOCOL_MESSAGES_TAG = "agent-server:stream-protocol-messages"
 PROTOCOL_MESSAGES_MODE = "protocol-messages"
 EVENT_STREAMING_V2_KEY = "__event_streaming_v2"
+# What a thread-protocol run always streams into its durable stream (`updates` too: they close a
+# node's messages and subgraphs and carry its interrupts), and the modes it streams only when the
+# graph's compiled stream transformers need them (LangGraph's v3 rule for a graph's channels).
+PROTOCOL_BASE_MODES = ("values", "updates", "messages-tuple")
+PROTOCOL_TRANSFORMER_MODES = ("custom", "tools")
+
+
+def protocol_stream_modes(transformer_modes: frozenset[str]) -> list[str]:
+    """The stream modes of a thread-protocol run of a graph whose transformers need `transformer_modes`."""
+    return [*PROTOCOL_BASE_MODES, *(m for m in PROTOCOL_TRANSFORMER_MODES if m in transformer_modes)]
 # On the run's config when it asked for `stream_subgraphs`: subgraph nodes in activities then send
 # their custom items with their namespace (activities/custom_stream.py), else drop them, as LangGraph.
 STREAM_SUBGRAPHS_TAG = "agent-server:stream-subgraphs"

@@ -38,16 +38,6 @@ from workflows.streaming import EVENT_STREAMING_V2_KEY, PROTOCOL_MESSAGES_MODE
 from workflows.types import run_workflow_id
 
 CHANNELS = ("values", "updates", "messages", "tools", "lifecycle", "input", "checkpoints", "tasks", "custom")
-# What a run started through `run.start` always streams into its durable stream: `updates` too,
-# since they close a node's messages and subgraphs and carry its interrupts.
-V2_BASE_MODES = ("values", "updates", "messages-tuple")
-# Channels a graph has only with the stream transformer that needs the mode (LangGraph's v3 rule).
-TRANSFORMER_CHANNELS = ("updates", "custom", "tools")
-
-
-def v2_stream_modes(transformer_modes: frozenset[str]) -> list[str]:
-    """The stream modes of a thread-protocol run of a graph whose transformers need `transformer_modes`."""
-    return [*V2_BASE_MODES, *(m for m in ("custom", "tools") if m in transformer_modes)]
 TERMINAL = {"success": "completed", "error": "failed", "interrupted": "interrupted", "timeout": "failed"}
 
 
@@ -311,15 +301,16 @@ class _Subgraphs:
 async def _run_v2_events(ctx: AppContext, run: RunRow) -> AsyncIterator[dict[str, Any]]:
     """One run's protocol events (no `seq` yet), from the start of its durable stream to its end."""
     run_id = run.run_id
-    graph_name = ((run.kwargs or {}).get("config") or {}).get("configurable", {}).get("graph_id") or run.assistant_id
+    configurable = ((run.kwargs or {}).get("config") or {}).get("configurable", {})
+    graph_name = configurable.get("graph_id") or run.assistant_id
     spec = ctx.graphs.get(graph_name)
     # `updates` and `custom` are channels only of graphs whose transformers need them; `tools`
-    # items exist only in runs that asked for them (`v2_stream_modes`).
+    # items exist only in runs that asked for them (workflows/streaming.py `protocol_stream_modes`).
     channels = set(spec.shape.transformer_modes if spec is not None else ()) & {"updates", "custom"}
     # A protocol run's message events are LangChain's own, from models that stream; the whole
     # messages its nodes return are in `values` only (as on the official server). A run started
     # through the classic API has only whole messages and chunks, made into events here.
-    protocol_run = bool(((run.kwargs or {}).get("config") or {}).get("configurable", {}).get(EVENT_STREAMING_V2_KEY))
+    protocol_run = bool(configurable.get(EVENT_STREAMING_V2_KEY))
     yield _event(f"synth:{run_id}:lc||running", "lifecycle", [], {"event": "running", "graph_name": graph_name})
     messages = _MessageStreams()
     subgraphs = _Subgraphs()

@@ -41,7 +41,7 @@ from api.services.reconcile import failure_payload, reconciled_status
 from api.services.serialize import run_to_wire, select_fields
 from api.services.threads import record_state_if_known, require_thread
 from workflows.run import RunWorkflow
-from workflows.streaming import EVENT_STREAMING_V2_KEY, V2_ONLY_MODES
+from workflows.streaming import EVENT_STREAMING_V2_KEY, V2_ONLY_MODES, protocol_stream_modes
 from workflows.status import USER_ROLLBACK, is_terminal
 from workflows.thread import THREAD_BUSY_ERROR, ThreadInput, ThreadWorkflow
 from workflows.types import RunInput, RunResult, SubmitRun, run_workflow_id, thread_workflow_id, uuid7
@@ -55,7 +55,9 @@ def _merge_config(assistant_config: dict[str, Any], run_config: dict[str, Any]) 
     return merged
 
 
-def _run_kwargs(payload: RunCreateStateful | RunCreateStateless, config: dict[str, Any], temporary: bool) -> dict[str, Any]:
+def _run_kwargs(
+    payload: RunCreateStateful | RunCreateStateless, config: dict[str, Any], temporary: bool, stream_modes: list[str]
+) -> dict[str, Any]:
     """The run's `kwargs` as the official server records them."""
     return {
         "input": payload.input,
@@ -64,7 +66,7 @@ def _run_kwargs(payload: RunCreateStateful | RunCreateStateless, config: dict[st
         "context": payload.context,
         "webhook": payload.webhook,
         "temporary": temporary,
-        "stream_mode": payload.stream_modes,
+        "stream_mode": stream_modes,
         "feedback_keys": payload.feedback_keys,
         "interrupt_before": payload.interrupt_before,
         "interrupt_after": payload.interrupt_after,
@@ -122,8 +124,10 @@ async def create_run(
     payload: RunCreateStateful | RunCreateStateless,
     *,
     temporary: bool = False,
+    protocol: bool = False,
 ) -> dict[str, Any]:
-    """Admit a run on a thread: the thread's workflow applies the multitask strategy and starts it."""
+    """Admit a run on a thread: the thread's workflow applies the multitask strategy and starts it.
+    A thread-protocol run (`protocol`) streams the modes its graph's channels need, not the payload's."""
     # Everything that can refuse the request is checked before the thread may be created.
     assistant = await resolve_assistant(
         ctx, payload.assistant_id, missing=lambda _id: NotFound(THREAD_OR_ASSISTANT_NOT_FOUND)
@@ -132,7 +136,8 @@ async def create_run(
     interrupt_before = _static_interrupts("interrupt_before", payload.interrupt_before, spec)
     interrupt_after = _static_interrupts("interrupt_after", payload.interrupt_after, spec)
     run_config, run_context = mirror_context(payload.config, payload.context)
-    v2_only = V2_ONLY_MODES.intersection(payload.stream_modes)
+    stream_modes = protocol_stream_modes(spec.shape.transformer_modes) if protocol else payload.stream_modes
+    v2_only = V2_ONLY_MODES.intersection(stream_modes)
     if v2_only and not (run_config.get("configurable") or {}).get(EVENT_STREAMING_V2_KEY):
         # As the official server: these modes exist only on the thread protocol's streams.
         raise InvalidRequest(f"stream_mode entries {sorted(v2_only)!r} are only supported on the v2 event streaming endpoints.")
@@ -168,7 +173,7 @@ async def create_run(
         "assistant_id": assistant.assistant_id,
         **payload.metadata,
     }
-    kwargs = _run_kwargs(payload, config, temporary)
+    kwargs = _run_kwargs(payload, config, temporary, stream_modes)
     run = RunInput(
         run_id=run_id,
         thread_id=thread_id,

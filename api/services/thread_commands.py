@@ -16,8 +16,6 @@ from activities.storage import ThreadRow, queries
 from api.context import AppContext
 from api.errors import DomainError
 from api.schemas.runs import RunCreateStateful
-from api.services.assistants import resolve_assistant
-from api.services.event_stream import v2_stream_modes
 from api.services.runs import create_run
 from workflows.streaming import EVENT_STREAMING_V2_KEY
 
@@ -53,11 +51,8 @@ def success_envelope(command_id: Any, result: dict[str, Any]) -> dict[str, Any]:
     return {"type": "success", "id": command_id, "result": result, "meta": {"applied_through_seq": 0}}
 
 
-async def _run_payload(ctx: AppContext, params: dict[str, Any], assistant_id: str, **fields: Any) -> RunCreateStateful:
-    try:
-        spec = ctx.graphs.get((await resolve_assistant(ctx, assistant_id)).graph_id)
-    except DomainError:
-        spec = None  # `create_run` answers for an assistant it cannot find
+def _run_payload(params: dict[str, Any], assistant_id: str, **fields: Any) -> RunCreateStateful:
+    """The run a command starts; `create_run(..., protocol=True)` gives it its graph's stream modes."""
     try:
         config = params.get("config") or {}
         if not isinstance(config, dict) or not isinstance(config.get("configurable") or {}, dict):
@@ -68,7 +63,6 @@ async def _run_payload(ctx: AppContext, params: dict[str, Any], assistant_id: st
         return RunCreateStateful(
             config=config,
             metadata=params.get("metadata") or {},
-            stream_mode=v2_stream_modes(spec.shape.transformer_modes if spec else frozenset()),
             stream_subgraphs=True,
             stream_resumable=True,
             if_not_exists="create",
@@ -96,10 +90,10 @@ async def _run_start(ctx: AppContext, thread_id: str, params: dict[str, Any]) ->
     run_input = params.get("input")
     # The official resume rule: input sent to a thread with pending interrupts resumes it.
     if run_input is not None and (await _thread_and_interrupts(ctx, thread_id))[1]:
-        payload = await _run_payload(ctx, params, assistant_id, command={"resume": run_input})
+        payload = _run_payload(params, assistant_id, command={"resume": run_input})
     else:
-        payload = await _run_payload(ctx, params, assistant_id, input=run_input)
-    run = await create_run(ctx, thread_id, payload)
+        payload = _run_payload(params, assistant_id, input=run_input)
+    run = await create_run(ctx, thread_id, payload, protocol=True)
     return {"run_id": run["run_id"]}
 
 
@@ -129,7 +123,7 @@ async def _input_respond(ctx: AppContext, thread_id: str, params: dict[str, Any]
     for key in ("update", "goto"):
         if params.get(key) is not None:
             command[key] = params[key]
-    await create_run(ctx, thread_id, await _run_payload(ctx, params, assistant_id, command=command))
+    await create_run(ctx, thread_id, _run_payload(params, assistant_id, command=command), protocol=True)
     return {}
 
 

@@ -14,23 +14,23 @@ def test_loopback_hosts() -> None:
 
 
 def test_a_loopback_api_is_open_and_says_so(tmp_path: Path) -> None:
-    policy = access_policy("127.0.0.1", "", "auto", tmp_path, custom_auth=False)
+    policy = access_policy("127.0.0.1", "", "auto", tmp_path)
     assert policy.keys == () and "open to local clients" in policy.message
     assert not (tmp_path / KEY_FILE).exists()
 
 
 def test_beyond_loopback_a_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
-    first = access_policy("0.0.0.0", "", "auto", tmp_path, custom_auth=False)
+    first = access_policy("0.0.0.0", "", "auto", tmp_path)
     key_file = tmp_path / KEY_FILE
     assert len(first.keys) == 1 and len(first.keys[0]) >= 32 and str(key_file.resolve()) in first.message
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert access_policy("0.0.0.0", "", "auto", tmp_path, custom_auth=False).keys == first.keys  # a restart keeps it
+    assert access_policy("0.0.0.0", "", "auto", tmp_path).keys == first.keys  # a restart keeps it
 
 
 def test_configured_keys_and_the_explicit_open_mode(tmp_path: Path) -> None:
-    assert access_policy("0.0.0.0", "a, b", "auto", tmp_path, custom_auth=False).keys == ("a", "b")
-    assert access_policy("127.0.0.1", "a", "auto", tmp_path, custom_auth=False).keys == ("a",)
-    opened = access_policy("0.0.0.0", "", "off", tmp_path, custom_auth=False)
+    assert access_policy("0.0.0.0", "a, b", "auto", tmp_path).keys == ("a", "b")
+    assert access_policy("127.0.0.1", "a", "auto", tmp_path).keys == ("a",)
+    opened = access_policy("0.0.0.0", "", "off", tmp_path)
     assert opened.keys == () and "OPEN" in opened.message and not (tmp_path / KEY_FILE).exists()
 
 
