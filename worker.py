@@ -31,6 +31,7 @@ from activities.storage import Database
 from activities.storage.store import project_store_settings, use_process_store
 from activities.store_wire import store_batch
 from activities.webhooks import WebhookActivities, project_webhook_policy
+from api.auth.project import project_auth
 from api.context import AppContext
 from api.services.crons import CronFiring
 from workflows import determinism
@@ -113,7 +114,11 @@ def build_worker(
     policy = project_webhook_policy(settings.langgraph_config)
     webhooks = WebhookActivities(policy)
     # A cron's firing creates its run as the API does, through the same admission path.
-    crons = CronFiring(AppContext(settings=settings, db=db, client=client, graphs=graph_plugin.specs, webhooks=policy))
+    # A cron's runs are created here, as its creator (api/auth/: the project's handlers are asked).
+    crons = CronFiring(AppContext(
+        settings=settings, db=db, client=client, graphs=graph_plugin.specs, webhooks=policy,
+        auth=project_auth(settings.langgraph_config),
+    ))
     return Worker(
         client,
         task_queue=settings.task_queue,

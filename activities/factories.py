@@ -23,6 +23,8 @@ from typing import Any
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
 
+from activities.auth_user import USER_KEY, as_user
+
 # Why the factory is called (langgraph_sdk.runtime.AccessContext).
 RUN = "threads.create_run"
 READ_STATE = "threads.read"
@@ -70,7 +72,7 @@ def _parameter_roles(func: Callable[..., Any]) -> list[tuple[str, str, bool]]:
 
 
 def server_runtime(access_context: str, context: Any = None, user: Any = None) -> Any:
-    """The `ServerRuntime` the official server passes, with this process's store."""
+    """The `ServerRuntime` the official server passes, with this process's store and the caller."""
     from langgraph_sdk.runtime import _ExecutionRuntime, _ReadRuntime
 
     from activities.storage.store import process_store
@@ -103,7 +105,9 @@ class GraphFactory:
 
     async def open(self, config: dict[str, Any], access_context: str, context: Any = None) -> tuple[Any, Closer]:
         """Call the factory: the graph object it gives, and how to close what it opened."""
-        values = {"config": config, "runtime": server_runtime(access_context, context)}
+        # The caller (its JSON form in the config; api/auth/) is the runtime's `user`, as there.
+        user = as_user((config.get("configurable") or {}).get(USER_KEY))
+        values = {"config": config, "runtime": server_runtime(access_context, context, user)}
         args = [values[role] for _name, role, positional in self._roles if positional]
         kwargs = {name: values[role] for name, role, positional in self._roles if not positional}
         result = self.func(*args, **kwargs)

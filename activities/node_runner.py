@@ -49,6 +49,7 @@ from langgraph.types import RetryPolicy as LangGraphRetryPolicy
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.auth_user import USER_KEY, as_user
 from activities.custom_stream import ActivityStreamWriter
 from activities.node_call import NodeCall, NodeResult, pack, unpack
 from activities.storage.store import process_store
@@ -125,6 +126,8 @@ def node_config(
 ) -> RunnableConfig:
     """The config LangGraph would give the node, rebuilt in the activity."""
     configurable = dict(call.config.get(CONF) or {})
+    if configurable.get(USER_KEY) is not None:  # the caller, as graphs on the official server get it
+        configurable[USER_KEY] = as_user(configurable[USER_KEY])
     info = dict(call.execution_info or {})
     if info:
         info["node_attempt"] = activity.info().attempt

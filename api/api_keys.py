@@ -1,4 +1,5 @@
 """The API key mode: for deployments without custom auth, every route but `/ok` demands a key.
+(With custom auth, `auth.path` in langgraph.json, its handler decides instead: api/auth/.)
 
 Clients send it as `x-api-key` (the official SDKs do, from `LANGGRAPH_API_KEY` or `api_key=`), or
 as `Authorization: Bearer <key>`. Keys are `API_KEYS` (comma-separated, so a key can be rotated).
@@ -50,9 +51,17 @@ def configured_keys(api_keys: str) -> tuple[str, ...]:
     return tuple(k.strip() for k in api_keys.split(",") if k.strip())
 
 
-def access_policy(host: str, configured: str, api_auth: str, data_dir: Path) -> AccessPolicy:
-    """Which keys the API demands (none: open), and the start-up line that says so."""
+def access_policy(host: str, configured: str, api_auth: str, data_dir: Path, custom_auth: str | None = None) -> AccessPolicy:
+    """Which keys the API demands (none: open), and the start-up line that says so. With the
+    project's own auth (`custom_auth`, its `auth.path`) that handler decides who calls; keys are
+    then demanded only when `API_KEYS` names some (both must pass)."""
     keys = configured_keys(configured)
+    if custom_auth:
+        also = f"; an API key is also required ({len(keys)} key(s) from API_KEYS)" if keys and api_auth.lower() != "off" else ""
+        return AccessPolicy(
+            keys if api_auth.lower() != "off" else (),
+            f"access: the project's auth handler ({custom_auth}) decides who may call, on every route but /ok, /info, /docs, /openapi.json and /metrics{also}",
+        )
     if api_auth.lower() == "off":
         return AccessPolicy((), f"access: OPEN to anyone who can reach {host} (API_AUTH=off)")
     if keys:

@@ -18,6 +18,9 @@ from activities.storage import Database
 from activities.storage.store import project_store_settings, use_process_store
 from activities.webhooks import project_webhook_policy
 from api.api_keys import ApiKeyMiddleware, configured_keys
+from api.auth.authenticate import AuthMiddleware
+from api.auth.openapi import with_auth_section
+from api.auth.project import ProjectAuth, project_auth
 from api.context import AppContext
 from api.configurable_headers import RequestHeaders, project_header_policy
 from api.cors import cors_options
@@ -33,24 +36,30 @@ log = logging.getLogger("agent_server.api")
 
 
 def serve_app(settings: Settings | None = None, api_keys: tuple[str, ...] | None = None) -> Any:
-    """What the server serves: our API, after the project's own routes (`http.app`,
-    api/custom_routes.py), behind the access check and CORS. `api_keys` (the start-up's access
+    """What the server serves: our API behind the project's auth (`auth.path`, api/auth/), after
+    the project's own routes (`http.app`, api/custom_routes.py), behind the API key check and CORS. `api_keys` (the start-up's access
     policy, api/api_keys.py; `API_KEYS` when omitted): the keys every route but `/ok` demands."""
     settings = settings or get_settings()
     if api_keys is None:
         api_keys = configured_keys(settings.api_keys)
-    app: Any = create_app(settings)
+    auth = project_auth(settings.langgraph_config)
+    app: Any = create_app(settings, auth=auth)
+    if auth is not None and not auth.custom_routes:
+        app = AuthMiddleware(app, auth)  # the project's own routes stay open, as the official server's
     custom = project_http_app(settings.langgraph_config)
     if custom is not None:
         app = with_custom_routes(custom, app)
+    if auth is not None and auth.custom_routes:  # `http.enable_custom_route_auth`
+        app = AuthMiddleware(app, auth)
     if api_keys:
         app = ApiKeyMiddleware(app, keys=api_keys)
     # Outermost, so a browser's preflight is answered before anything else reads the request.
     return CORSMiddleware(app, **cors_options(settings.cors_allow_origins, settings.langgraph_config))
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Our API for `settings` (from the environment when omitted)."""
+def create_app(settings: Settings | None = None, auth: ProjectAuth | None = None) -> FastAPI:
+    """Our API for `settings` (from the environment when omitted); `auth`: the project's, whose
+    `@auth.on` handlers the services ask (the caller is authenticated in front, by serve_app)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -64,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings=settings, db=db, client=client, graphs=graphs,
                 webhooks=project_webhook_policy(settings.langgraph_config),
                 headers=project_header_policy(settings.langgraph_config),
+                auth=auth,
             )
             await register_default_assistants(context)
             app.state.context = context
@@ -88,6 +98,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         **({} if meta else {"docs_url": None, "redoc_url": None, "openapi_url": None}),
     )
+    if auth is not None and auth.openapi:
+        from fastapi.openapi.utils import get_openapi
+
+        def openapi() -> dict[str, Any]:
+            if app.openapi_schema is None:
+                spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+                app.openapi_schema = with_auth_section(spec, auth.openapi or {})
+            return app.openapi_schema
+
+        app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestHeaders)
     install_error_handlers(app)

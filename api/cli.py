@@ -298,16 +298,11 @@ def _access_policy(settings: Settings, host: str) -> AccessPolicy:
     from activities.graphs import read_config
 
     try:
-        names_auth = "auth" in read_config(settings.langgraph_config)
+        section = read_config(settings.langgraph_config).get("auth")
     except Exception:
-        names_auth = False
-    if names_auth:
-        print(
-            "agent-server: warning: langgraph.json names an `auth` handler, which this server does not "
-            "run yet (issue 16); access follows the API key policy below",
-            file=sys.stderr, flush=True,
-        )
-    policy = access_policy(host, settings.api_keys, settings.api_auth, settings.data_dir)
+        section = None
+    custom_auth = (section.get("path") if isinstance(section, dict) else section) or None
+    policy = access_policy(host, settings.api_keys, settings.api_auth, settings.data_dir, custom_auth=custom_auth)
     print(f"agent-server: {policy.message}", file=sys.stderr, flush=True)
     return policy
 

@@ -16,6 +16,8 @@ from activities.settings import Settings
 from activities.storage import Database
 from activities.storage.checkpoints import ThreadNamingSaver
 from activities.webhooks import WebhookPolicy
+from api.auth.authorize import current_caller
+from api.auth.project import ProjectAuth
 from api.configurable_headers import HeaderPolicy
 
 
@@ -29,6 +31,8 @@ class AppContext:
     webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
     # `http.configurable_headers`: the request headers a run's configurable gets.
     headers: HeaderPolicy = field(default_factory=HeaderPolicy)
+    # The project's custom auth (`auth.path`); None: no handler is asked (api/auth/authorize.py).
+    auth: ProjectAuth | None = None
     # Graphs compiled against the real checkpointer, for reading state at rest.
     _readers: dict[str, Any] = field(default_factory=dict)
 
@@ -49,7 +53,11 @@ class AppContext:
                 self._readers[graph_id] = reader
             yield reader
             return
-        async with spec.factory.build(config or {"configurable": {}}, access_context) as built:
+        config = dict(config or {"configurable": {}})
+        caller = current_caller.get()
+        if caller is not None and self.auth is not None:  # the factory's `ServerRuntime.user`
+            config["configurable"] = {**(config.get("configurable") or {}), **caller.run_configurable()}
+        async with spec.factory.build(config, access_context) as built:
             shape = graph_shape(graph_id, built, spec.source)
             # As the official server: a factory's unnamed graph is named after its graph id.
             shape = dataclasses.replace(shape, name=shape.name or graph_id)

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from langgraph._internal._runnable import RunnableCallable
     from langgraph.errors import GraphInterrupt, ParentCommand
 
+    from activities.auth_user import USER_KEY, AuthUser
     from activities.node_call import NodeCall, NodeResult, is_plain, pack, unpack
     from workflows.checkpointer import current_checkpointer
     from workflows.graph_registry import subgraph_stream_modes
@@ -58,6 +59,9 @@ def serializable_config(config: RunnableConfig) -> dict[str, Any]:
         for key, value in configurable.items()
         if (key in CARRIED_PREGEL_KEYS or not key.startswith("__")) and is_plain(value)
     }
+    user = configurable.get(USER_KEY)
+    if isinstance(user, AuthUser):  # rebuilt from its JSON form in the activity that gave this config
+        carried[USER_KEY] = user.dict()
     result: dict[str, Any] = {
         "tags": list(config.get("tags") or []),
         "metadata": {k: v for k, v in (config.get("metadata") or {}).items() if is_plain(v)},

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import and_, bindparam, exists, func, literal, or_, true, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,7 +30,7 @@ def _json_filter(column: Any, wanted: dict[str, Any], dialect: str) -> list[Any]
     for key, value in wanted.items():
         path = "$." + json.dumps(key)
         if isinstance(value, (dict, list)):
-            conditions.append(func.json(func.json_extract(column, path)) == json.dumps(value, separators=(",", ":")))
+            conditions.append(_sqlite_json_is(column, path, value))
         elif value is None:
             conditions.append(func.json_type(column, path) == "null")
         elif isinstance(value, bool):
@@ -38,6 +38,71 @@ def _json_filter(column: Any, wanted: dict[str, Any], dialect: str) -> list[Any]
         else:
             conditions.append(func.json_extract(column, path) == value)
     return conditions
+
+
+def _sqlite_json_is(column: Any, path: str, value: dict[str, Any] | list[Any]) -> Any:
+    """SQLite: the object or list at `path` is `value` (json_extract gives them as minified JSON
+    text; a scalar there is not one, and must not be parsed as JSON)."""
+    kind = "object" if isinstance(value, dict) else "array"
+    return and_(func.json_type(column, path) == kind, func.json_extract(column, path) == json.dumps(value, separators=(",", ":")))
+
+
+def _json_equals(column: Any, key: str, value: Any, dialect: str) -> Any:
+    """`column[key]` is present and equal to `value` (a JSON value)."""
+    if dialect == "postgresql":
+        return column.op("->")(key) == bindparam(None, value, type_=JSONB)
+    path = "$." + json.dumps(key)
+    if isinstance(value, (dict, list)):
+        return _sqlite_json_is(column, path, value)
+    if value is None:
+        return func.json_type(column, path) == "null"
+    if isinstance(value, bool):
+        return func.json_type(column, path) == ("true" if value else "false")
+    return func.json_extract(column, path) == value
+
+
+def _json_list_holds(column: Any, key: str, wanted: Any, dialect: str) -> Any:
+    """`column[key]` is a list holding `wanted` (every element of it, when it is a list)."""
+    elements = wanted if isinstance(wanted, list) else [wanted]
+    if dialect == "postgresql":
+        held = column.op("->")(key)
+        return and_(func.jsonb_typeof(held) == "array", held.op("@>")(bindparam(None, elements, type_=JSONB)))
+    path = "$." + json.dumps(key)
+    conditions = [func.json_type(column, path) == "array"]
+    for element in elements:
+        each = func.json_each(column, path).table_valued("value", "type").alias()
+        if isinstance(element, (dict, list)):
+            hit = and_(each.c.type == ("object" if isinstance(element, dict) else "array"), each.c.value == json.dumps(element, separators=(",", ":")))
+        elif isinstance(element, bool):
+            hit = each.c.type == ("true" if element else "false")
+        elif element is None:
+            hit = each.c.type == "null"
+        else:
+            hit = each.c.value == element
+        conditions.append(exists(select(literal(1)).select_from(each).where(hit)))
+    return and_(*conditions)
+
+
+def metadata_filter(column: Any, filters: dict[str, Any] | None, dialect: str) -> Any:
+    """An auth handler's filter (api/auth/filters.py, the same rules) as a condition on `column`."""
+    if not filters:
+        return true()
+    conditions = []
+    for op, join in (("$or", or_), ("$and", and_)):
+        if op in filters:
+            conditions.append(join(*(metadata_filter(column, group, dialect) for group in filters[op])))
+    for key, value in filters.items():
+        if key in ("$or", "$and"):
+            continue
+        if isinstance(value, dict):
+            op, operand = next(iter(value.items()))
+            if op == "$eq":
+                conditions.append(_json_equals(column, key, operand, dialect))
+            elif op == "$contains":
+                conditions.append(_json_list_holds(column, key, operand, dialect))
+        else:
+            conditions.append(_json_equals(column, key, value, dialect))
+    return and_(true(), *conditions)
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -137,9 +202,12 @@ async def set_latest_assistant_version(session: AsyncSession, row: AssistantRow,
 
 
 async def list_assistant_versions(
-    session: AsyncSession, assistant_id: str, *, metadata: dict[str, Any], limit: int, offset: int
+    session: AsyncSession, assistant_id: str, *, metadata: dict[str, Any], limit: int, offset: int,
+    auth_filter: dict[str, Any] | None = None,
 ) -> Sequence[AssistantVersionRow]:
     query = select(AssistantVersionRow).where(AssistantVersionRow.assistant_id == assistant_id)
+    if auth_filter:
+        query = query.where(metadata_filter(AssistantVersionRow.__table__.c.metadata, auth_filter, _dialect(session)))
     for condition in _json_filter(AssistantVersionRow.__table__.c.metadata, metadata, _dialect(session)):
         query = query.where(condition)
     query = query.order_by(col(AssistantVersionRow.version).desc()).offset(offset).limit(limit)
@@ -158,7 +226,12 @@ async def delete_assistant(session: AsyncSession, assistant_id: str) -> bool:
     return True
 
 
-def _assistant_filters(query: Any, session: AsyncSession, graph_id: str | None, name: str | None, metadata: dict[str, Any]) -> Any:
+def _assistant_filters(
+    query: Any, session: AsyncSession, graph_id: str | None, name: str | None, metadata: dict[str, Any],
+    auth_filter: dict[str, Any] | None = None,
+) -> Any:
+    if auth_filter:
+        query = query.where(metadata_filter(AssistantRow.__table__.c.metadata, auth_filter, _dialect(session)))
     if graph_id:
         query = query.where(AssistantRow.graph_id == graph_id)
     if name:
@@ -178,8 +251,9 @@ async def search_assistants(
     offset: int,
     sort_by: str,
     sort_order: str,
+    auth_filter: dict[str, Any] | None = None,
 ) -> Sequence[AssistantRow]:
-    query = _assistant_filters(select(AssistantRow), session, graph_id, name, metadata)
+    query = _assistant_filters(select(AssistantRow), session, graph_id, name, metadata, auth_filter)
     order = getattr(AssistantRow, sort_by)
     tie = col(AssistantRow.assistant_id)
     query = query.order_by(*(
@@ -189,9 +263,10 @@ async def search_assistants(
 
 
 async def count_assistants(
-    session: AsyncSession, *, graph_id: str | None, name: str | None, metadata: dict[str, Any]
+    session: AsyncSession, *, graph_id: str | None, name: str | None, metadata: dict[str, Any],
+    auth_filter: dict[str, Any] | None = None,
 ) -> int:
-    query = _assistant_filters(select(func.count()).select_from(AssistantRow), session, graph_id, name, metadata)
+    query = _assistant_filters(select(func.count()).select_from(AssistantRow), session, graph_id, name, metadata, auth_filter)
     return int((await session.exec(query)).one())
 
 
@@ -207,12 +282,25 @@ async def thread_exists(session: AsyncSession, thread_id: str) -> bool:
     return (await session.exec(select(_THREADS.thread_id).where(_THREADS.thread_id == thread_id))).first() is not None  # type: ignore[call-overload]
 
 
+async def thread_metadata(session: AsyncSession, thread_id: str) -> dict[str, Any] | None:
+    """The thread's metadata (None: no such thread), without loading its row."""
+    found = (await session.exec(select(_THREADS.thread_id, _THREADS["metadata"]).where(_THREADS.thread_id == thread_id))).first()  # type: ignore[call-overload]
+    return None if found is None else dict(found[1] or {})
+
+
 def _thread_filters(
-    query: Any, session: AsyncSession, metadata: dict[str, Any], values: dict[str, Any], status: str | None
+    query: Any,
+    session: AsyncSession,
+    metadata: dict[str, Any],
+    values: dict[str, Any],
+    status: str | None,
+    auth_filter: dict[str, Any] | None = None,
 ) -> Any:
     if status:
         query = query.where(ThreadRow.status == status)
     dialect = _dialect(session)
+    if auth_filter:
+        query = query.where(metadata_filter(ThreadRow.__table__.c.metadata, auth_filter, dialect))
     for condition in _json_filter(ThreadRow.__table__.c.metadata, metadata, dialect):
         query = query.where(condition)
     for condition in _json_filter(ThreadRow.__table__.c["values"], values, dialect):
@@ -231,8 +319,9 @@ async def search_threads(
     offset: int,
     sort_by: str,
     sort_order: str,
+    auth_filter: dict[str, Any] | None = None,
 ) -> Sequence[ThreadRow]:
-    query = _thread_filters(select(ThreadRow), session, metadata, values, status)
+    query = _thread_filters(select(ThreadRow), session, metadata, values, status, auth_filter)
     if ids:
         query = query.where(col(ThreadRow.thread_id).in_(ids))
     order = getattr(ThreadRow, sort_by)
@@ -241,8 +330,15 @@ async def search_threads(
     return (await session.exec(query.offset(offset).limit(limit))).all()
 
 
-async def count_threads(session: AsyncSession, *, metadata: dict[str, Any], values: dict[str, Any], status: str | None) -> int:
-    query = _thread_filters(select(func.count()).select_from(ThreadRow), session, metadata, values, status)
+async def count_threads(
+    session: AsyncSession,
+    *,
+    metadata: dict[str, Any],
+    values: dict[str, Any],
+    status: str | None,
+    auth_filter: dict[str, Any] | None = None,
+) -> int:
+    query = _thread_filters(select(func.count()).select_from(ThreadRow), session, metadata, values, status, auth_filter)
     return int((await session.exec(query)).one())
 
 

@@ -12,7 +12,7 @@ from api.errors import InvalidRequest
 from api.schemas.runs import RunCreateStateful, RunCreateStateless
 from api.services import runs as run_service
 from api.services import streams as service
-from api.services.threads import require_thread
+from api.services.threads import authorized_thread
 
 router = APIRouter()
 
@@ -132,7 +132,7 @@ async def join_thread_stream(
         raise InvalidRequest(
             f"unknown thread stream modes {unknown}: use any of {', '.join(service.THREAD_STREAM_MODES)}"
         )
-    await require_thread(ctx, str(thread_id))
+    await authorized_thread(ctx, str(thread_id))
     service.parse_thread_event_id(last_event_id)  # a malformed id is a 422 before the stream opens
     return StreamingResponse(
         service.with_heartbeats(service.thread_events(ctx, str(thread_id), last_event_id, modes), ctx.settings.stream_heartbeat_secs),

@@ -15,6 +15,7 @@ from api.services import streams
 from api.services.event_stream import EventFilter, thread_v2_events
 from api.services.thread_commands import NOT_A_COMMAND, error_envelope, execute, is_command
 from api.services.thread_socket import SocketSession
+from api.services.threads import thread_filter
 
 router = APIRouter(tags=["Threads"])
 
@@ -51,7 +52,8 @@ async def thread_event_stream(ctx: Ctx, thread_id: ThreadId, request: Request) -
     the body's channels, namespaces and depth; open for the thread's later runs."""
     body = await _json_body(request)
     wanted = EventFilter.parse(None if body is _NOT_JSON else body)
-    events = thread_v2_events(ctx, str(thread_id), wanted)
+    allowed = await thread_filter(ctx, str(thread_id), "read")
+    events = thread_v2_events(ctx, str(thread_id), wanted, allowed)
     return StreamingResponse(
         streams.with_heartbeats(events, HEARTBEAT_SECS),
         media_type="text/event-stream",
@@ -70,8 +72,9 @@ async def thread_event_socket(websocket: WebSocket, thread_id: str) -> None:
     except ValueError:
         await websocket.close(code=4422, reason="the thread id must be a UUID")
         return
+    allowed = await thread_filter(ctx, thread_id, "read")
     await websocket.accept()
-    session = SocketSession(ctx, thread_id, websocket)
+    session = SocketSession(ctx, thread_id, websocket, allowed)
     try:
         await session.serve()
     except WebSocketDisconnect:

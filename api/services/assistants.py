@@ -15,10 +15,13 @@ from typing_extensions import TypedDict
 from activities.factories import READ_ASSISTANT
 from activities.storage import AssistantRow
 from activities.storage import queries
+from api.auth.authorize import authorize, current_caller
+from api.auth.filters import matches
 from api.context import AppContext
 from api.errors import (
     BadRequest,
     Conflict,
+    DomainError,
     InvalidRequest,
     NotFound,
     assistant_not_found,
@@ -107,8 +110,21 @@ async def resolve_assistant(
     return row
 
 
+async def _authorized(
+    ctx: AppContext, assistant_id: str, action: str, missing: Callable[[str], NotFound], value: dict[str, Any] | None = None,
+    **resolving: Any,
+) -> AssistantRow:
+    """The assistant, if the caller may do `action` on it: one the project's handler filters out is
+    missing to the caller (the same 404), as on the official server."""
+    found = await authorize(ctx, "assistants", action, value or {"assistant_id": assistant_id})
+    row = await resolve_assistant(ctx, assistant_id, **{"servable": False, "by_graph": False, **resolving}, missing=missing)
+    if not matches(row.meta, found):
+        raise missing(assistant_id)
+    return row
+
+
 async def get_assistant(ctx: AppContext, assistant_id: str) -> dict[str, Any]:
-    return assistant_to_wire(await resolve_assistant(ctx, assistant_id, servable=False, by_graph=False))
+    return assistant_to_wire(await _authorized(ctx, assistant_id, "read", lambda _id: assistant_not_found()))
 
 
 async def create_assistant(ctx: AppContext, request: AssistantCreate) -> dict[str, Any]:
@@ -119,10 +135,16 @@ async def create_assistant(ctx: AppContext, request: AssistantCreate) -> dict[st
         if not _is_uuid(request.assistant_id):
             raise InvalidRequest(f"assistant_id must be a UUID, got {request.assistant_id!r}")
         assistant_id = str(UUID(request.assistant_id))
+    # The project's handler may stamp the metadata, config or context: what it leaves is stored.
+    asked = {
+        "assistant_id": assistant_id, "graph_id": request.graph_id, "config": config, "context": context,
+        "metadata": dict(request.metadata), "name": request.name,
+    }
+    found = await authorize(ctx, "assistants", "create", asked)
     async with ctx.db.session() as session:
         existing = await queries.get_assistant(session, assistant_id)
         if existing is not None:
-            if request.if_exists == "do_nothing":
+            if request.if_exists == "do_nothing" and matches(existing.meta, found):
                 return assistant_to_wire(existing)
             raise Conflict(f"Assistant {assistant_id} already exists")
         row = await queries.insert_assistant(
@@ -132,9 +154,9 @@ async def create_assistant(ctx: AppContext, request: AssistantCreate) -> dict[st
                 graph_id=request.graph_id,
                 name=request.name or "Untitled",
                 description=request.description,
-                config=config,
-                context=context,
-                meta=dict(request.metadata),
+                config=asked["config"],
+                context=asked["context"],
+                meta=dict(asked["metadata"] or {}),
             ),
         )
     return assistant_to_wire(row)
@@ -144,7 +166,11 @@ async def update_assistant(ctx: AppContext, assistant_id: str, patch: AssistantP
     """Each update is a new version; metadata merges into the current one, other fields replace."""
     if patch.graph_id is not None:
         _require_graph(ctx, patch.graph_id)
-    current = await resolve_assistant(ctx, assistant_id, servable=False, by_graph=False, missing=assistant_not_found)
+    asked = {
+        "assistant_id": assistant_id, "graph_id": patch.graph_id, "config": patch.config, "context": patch.context,
+        "metadata": dict(patch.metadata or {}), "name": patch.name,
+    }
+    current = await _authorized(ctx, assistant_id, "update", assistant_not_found, asked)
     changes: dict[str, Any] = {}
     if patch.config is not None or patch.context is not None:
         config, context = mirror_context(
@@ -156,8 +182,8 @@ async def update_assistant(ctx: AppContext, assistant_id: str, patch: AssistantP
         changes.update(config=config, context=context)
     if patch.graph_id is not None:
         changes["graph_id"] = patch.graph_id
-    if patch.metadata is not None:
-        changes["meta"] = {**(current.meta or {}), **patch.metadata}
+    if patch.metadata is not None or asked["metadata"]:
+        changes["meta"] = {**(current.meta or {}), **asked["metadata"]}
     if patch.name is not None:
         changes["name"] = patch.name
     if patch.description is not None:
@@ -171,21 +197,25 @@ async def update_assistant(ctx: AppContext, assistant_id: str, patch: AssistantP
 
 
 async def delete_assistant(ctx: AppContext, assistant_id: str, *, delete_threads: bool) -> None:
-    row = await resolve_assistant(
-        ctx, assistant_id, servable=False, by_graph=False, missing=assistant_to_delete_not_found
-    )
+    row = await _authorized(ctx, assistant_id, "delete", assistant_to_delete_not_found)
     from api.services.crons import delete_crons_of_assistant  # crons build on assistants, not the reverse
 
     await delete_crons_of_assistant(ctx, row.assistant_id)  # their ticks would only fail from now on
     if delete_threads:
         for thread_id in await thread_ids_of_assistant(ctx, row.assistant_id):
-            await delete_thread(ctx, thread_id)
+            try:  # each as the caller's own delete: threads the project's handler hides stay
+                await delete_thread(ctx, thread_id, missing_ok=current_caller.get() is None)
+            except DomainError as exc:
+                log.info("thread %s of deleted assistant %s kept: %s", thread_id, row.assistant_id, exc.detail)
     async with ctx.db.session() as session:
         await queries.delete_assistant(session, row.assistant_id)
 
 
 async def search_assistants(ctx: AppContext, request: AssistantSearchRequest) -> tuple[list[dict[str, Any]], Page]:
     """The page of assistants, and the offset of the next page if there may be one."""
+    found_filter = await authorize(ctx, "assistants", "search", {
+        "graph_id": request.graph_id, "metadata": request.metadata, "limit": request.limit, "offset": request.offset,
+    })
     async with ctx.db.session() as session:
         rows = await queries.search_assistants(
             session,
@@ -196,6 +226,7 @@ async def search_assistants(ctx: AppContext, request: AssistantSearchRequest) ->
             offset=request.offset,
             sort_by=request.sort_by,
             sort_order=request.sort_order,
+            auth_filter=found_filter,
         )
     rows, page = page_of(rows, request.offset, request.limit)
     found = [select_fields(assistant_to_wire(r), request.select) for r in rows]
@@ -203,25 +234,32 @@ async def search_assistants(ctx: AppContext, request: AssistantSearchRequest) ->
 
 
 async def count_assistants(ctx: AppContext, request: AssistantCountRequest) -> int:
+    found = await authorize(ctx, "assistants", "search", {
+        "graph_id": request.graph_id, "metadata": request.metadata, "limit": 0, "offset": 0,
+    })
     async with ctx.db.session() as session:
         return await queries.count_assistants(
-            session, graph_id=request.graph_id, name=request.name, metadata=request.metadata
+            session, graph_id=request.graph_id, name=request.name, metadata=request.metadata, auth_filter=found
         )
 
 
 async def list_versions(ctx: AppContext, assistant_id: str, request: AssistantVersionsSearchRequest) -> list[dict[str, Any]]:
+    found = await authorize(ctx, "assistants", "read", {"assistant_id": assistant_id})
     row = await resolve_assistant(ctx, assistant_id, servable=False, by_graph=False, missing=assistant_not_found)
     async with ctx.db.session() as session:
         versions = await queries.list_assistant_versions(
-            session, row.assistant_id, metadata=request.metadata, limit=request.limit, offset=request.offset
+            session, row.assistant_id, metadata=request.metadata, limit=request.limit, offset=request.offset,
+            auth_filter=found,
         )
+    if found is not None and not versions:  # every version filtered out: not the caller's to see
+        raise assistant_not_found(row.assistant_id)
     return [version_to_wire(v) for v in versions]
 
 
 async def set_latest(ctx: AppContext, assistant_id: str, version: int | None) -> dict[str, Any]:
     if version is None:
         raise InvalidRequest("version is required (in the body or as a query parameter)")
-    row = await resolve_assistant(ctx, assistant_id, servable=False, by_graph=False, missing=assistant_not_found)
+    row = await _authorized(ctx, assistant_id, "update", assistant_not_found, {"assistant_id": assistant_id, "version": version})
     async with ctx.db.session() as session:
         current = await queries.get_assistant(session, row.assistant_id)
         updated = None if current is None else await queries.set_latest_assistant_version(session, current, version)
@@ -236,7 +274,7 @@ async def set_latest(ctx: AppContext, assistant_id: str, version: int | None) ->
 @contextlib.asynccontextmanager
 async def _graph(ctx: AppContext, assistant_id: str) -> AsyncIterator[tuple[AssistantRow, Any]]:
     """The assistant and its graph, built for introspection (`assistants.read`) when it is a factory."""
-    row = await resolve_assistant(ctx, assistant_id, by_graph=False)
+    row = await _authorized(ctx, assistant_id, "read", lambda _id: assistant_not_found(), servable=True)
     config = {"configurable": {**((row.config or {}).get("configurable") or {}), "assistant_id": row.assistant_id}}
     async with ctx.graph(row.graph_id, READ_ASSISTANT, config) as graph:
         yield row, graph

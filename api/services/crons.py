@@ -35,6 +35,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.storage import queries
 from activities.storage.tables import CronRow, utcnow
+from activities.auth_user import AuthUser
+from api.auth.authorize import Caller, authorize, current_caller
+from api.auth.filters import matches
 from api.context import AppContext
 from api.errors import DomainError, InvalidRequest, NotFound
 from api.schemas.crons import CronCount, CronCreate, CronPatch, CronSearch, ThreadCronCreate
@@ -140,19 +143,32 @@ async def _check_run_fields(ctx: AppContext, payload: CronCreate | ThreadCronCre
 
 async def create_cron(ctx: AppContext, payload: CronCreate | ThreadCronCreate, thread_id: str | None = None) -> dict[str, Any]:
     """A cron on a thread (each firing runs there) or a stateless one (each firing on a new thread)."""
-    assistant = await resolve_assistant(ctx, payload.assistant_id, missing=lambda a: NotFound(f"Assistant '{a}' not found"))
+    cron_id = uuid7()
+    caller = current_caller.get()
+    body = payload.model_dump(exclude_unset=True)
+    metadata = dict(payload.metadata or {})
+    # The project's handler may stamp the metadata (an owner) or change the runs' payload: both are stored.
+    await authorize(ctx, "crons", "create", {
+        "payload": body, "schedule": payload.schedule, "cron_id": cron_id, "thread_id": thread_id,
+        "user_id": caller.user.identity if caller else None, "end_time": payload.end_time, "metadata": metadata,
+    })
+    missing_assistant = lambda a: NotFound(f"Assistant '{a}' not found")  # noqa: E731
+    assistant = await resolve_assistant(ctx, payload.assistant_id, missing=missing_assistant)
+    if (assistant.meta or {}).get("created_by") != "system":
+        if not matches(assistant.meta, await authorize(ctx, "assistants", "read", {"assistant_id": payload.assistant_id})):
+            raise missing_assistant(payload.assistant_id)
     if thread_id is not None:
+        readable = await authorize(ctx, "threads", "read", {"thread_id": thread_id, "metadata": metadata})
         async with ctx.db.session() as session:
-            if not await queries.thread_exists(session, thread_id):
-                raise NotFound(
-                    f"Thread with ID '{thread_id}' not found. Please verify the ID is correct and the "
-                    "thread hasn't been deleted or expired."
-                )
+            thread_metadata = await queries.thread_metadata(session, thread_id)
+        if thread_metadata is None or not matches(thread_metadata, readable):
+            raise NotFound(
+                f"Thread with ID '{thread_id}' not found. Please verify the ID is correct and the "
+                "thread hasn't been deleted or expired."
+            )
     _timezone(payload.timezone)
     end_time = _end_time(payload.end_time)
     await _check_run_fields(ctx, payload)
-    cron_id = uuid7()
-    body = payload.model_dump(exclude_unset=True)
     body["assistant_id"] = assistant.assistant_id
     config = dict(body.get("config") or {})
     config["configurable"] = {**(config.get("configurable") or {}), "cron_id": cron_id}
@@ -162,12 +178,12 @@ async def create_cron(ctx: AppContext, payload: CronCreate | ThreadCronCreate, t
         cron_id=cron_id,
         assistant_id=assistant.assistant_id,
         thread_id=thread_id,
-        user_id="",
+        user_id=caller.user.identity if caller and ctx.auth else "",  # its runs act as this user
         schedule=payload.schedule,
         timezone=payload.timezone,
         end_time=end_time,
         payload=body,
-        meta=payload.metadata,
+        meta=metadata,
         on_run_completed=getattr(payload, "on_run_completed", None),
         enabled=payload.enabled,
         created_at=now,
@@ -188,12 +204,16 @@ async def create_cron(ctx: AppContext, payload: CronCreate | ThreadCronCreate, t
     return cron_to_wire(row, await _describe(ctx, cron_id))
 
 
-async def _require_cron(ctx: AppContext, cron_id: str, missing: str | None = None) -> CronRow:
-    """The cron's row; a 404 worded as the official server words it for that route."""
+async def _require_cron(
+    ctx: AppContext, cron_id: str, missing: str | None = None, action: str = "read", value: dict[str, Any] | None = None
+) -> CronRow:
+    """The cron's row; a 404 worded as the official server words it for that route (also for a cron
+    the project's handler filters out for `action`: it is missing to the caller)."""
     parse_uuid(cron_id, "cron")
+    found = await authorize(ctx, "crons", action, value or {"cron_id": cron_id})
     async with ctx.db.session() as session:
         row = await session.get(CronRow, cron_id)
-    if row is None:
+    if row is None or not matches(row.meta, found):
         raise NotFound(missing or f"Cron '{cron_id}' not found")
     return row
 
@@ -205,8 +225,13 @@ async def get_cron(ctx: AppContext, cron_id: str) -> dict[str, Any]:
 
 async def patch_cron(ctx: AppContext, cron_id: str, patch: CronPatch) -> dict[str, Any]:
     """Change a cron's schedule or the runs it creates; the schedule follows in the same request."""
-    row = await _require_cron(ctx, cron_id)
     changes = patch.model_dump(exclude_unset=True)
+    asked = {
+        "cron_id": cron_id, "schedule": patch.schedule, "end_time": patch.end_time, "enabled": patch.enabled,
+        "on_run_completed": changes.get("on_run_completed"), "payload": changes,
+        **({"metadata": changes["metadata"]} if "metadata" in changes else {}),
+    }
+    row = await _require_cron(ctx, cron_id, action="update", value=asked)
     if "timezone" in changes:
         _timezone(changes["timezone"])
     end_time = _end_time(changes["end_time"]) if changes.get("end_time") else None
@@ -250,7 +275,7 @@ async def patch_cron(ctx: AppContext, cron_id: str, patch: CronPatch) -> dict[st
 
 
 async def delete_cron(ctx: AppContext, cron_id: str) -> None:
-    await _require_cron(ctx, cron_id, missing="Not Found")
+    await _require_cron(ctx, cron_id, missing="Not Found", action="delete")
     await _delete_schedule(ctx, cron_id)
     async with ctx.db.session() as session:
         await session.execute(delete(CronRow).where(CronRow.cron_id == cron_id))
@@ -296,6 +321,30 @@ def _metadata_matches(row: CronRow, wanted: dict[str, Any] | None) -> bool:
     return not wanted or all((row.meta or {}).get(k) == v for k, v in wanted.items())
 
 
+async def _visible(ctx: AppContext, request: CronSearch | CronCount, rows: list[CronRow]) -> list[CronRow]:
+    """The crons the project's handlers let the caller see: by the cron's metadata (`crons:search`)
+    and, for a thread's cron, its thread's (`threads:read` of the thread asked for, else `threads:search`)."""
+    paged = isinstance(request, CronSearch)
+    own = await authorize(ctx, "crons", "search", {
+        "assistant_id": request.assistant_id, "thread_id": request.thread_id,
+        "limit": request.limit if paged else 0, "offset": request.offset if paged else 0,
+        "metadata": request.metadata or {},
+    })
+    if request.thread_id is not None:
+        of_threads = await authorize(ctx, "threads", "read", {"thread_id": request.thread_id})
+    else:
+        of_threads = await authorize(ctx, "threads", "search", {})
+    rows = [r for r in rows if matches(r.meta, own)]
+    if of_threads is None:
+        return rows
+    async with ctx.db.session() as session:
+        thread_ok = {
+            t: matches(await queries.thread_metadata(session, t), of_threads)
+            for t in {r.thread_id for r in rows if r.thread_id is not None}
+        }
+    return [r for r in rows if r.thread_id is None or thread_ok[r.thread_id]]
+
+
 async def search_crons(ctx: AppContext, request: CronSearch) -> tuple[list[dict[str, Any]], int]:
     """Crons by assistant, thread, `enabled` (as the schedules have it) and metadata, sorted and
     paged, and how many matched in all."""
@@ -307,6 +356,7 @@ async def search_crons(ctx: AppContext, request: CronSearch) -> tuple[list[dict[
     by_schedule = request.enabled is not None or request.sort_by == "next_run_date"
     async with ctx.db.session() as session:
         rows = [r for r in (await session.execute(query)).scalars() if _metadata_matches(r, request.metadata)]
+    rows = await _visible(ctx, request, rows)
     total = len(rows)
     if not by_schedule:
         rows = rows[request.offset : request.offset + request.limit]
@@ -326,10 +376,10 @@ async def search_crons(ctx: AppContext, request: CronSearch) -> tuple[list[dict[
 
 async def count_crons(ctx: AppContext, request: CronCount) -> int:
     async with ctx.db.session() as session:
-        if not request.metadata:
+        if not request.metadata and ctx.auth is None:
             return int((await session.execute(_filtered(select(func.count()).select_from(CronRow), request))).scalar_one())
-        rows = (await session.execute(_filtered(select(CronRow), request))).scalars()
-        return sum(1 for row in rows if _metadata_matches(row, request.metadata))
+        rows = [r for r in (await session.execute(_filtered(select(CronRow), request))).scalars() if _metadata_matches(r, request.metadata)]
+    return len(await _visible(ctx, request, rows))
 
 
 class CronFiring:
@@ -353,6 +403,9 @@ class CronFiring:
             await _delete_schedule(ctx, fire.cron_id)
             return None
         fields = {k: v for k, v in row.payload.items() if k not in _SCHEDULE_KEYS}
+        # The run is the cron's creator's (as the official server: that identity, no permissions).
+        if row.user_id:
+            current_caller.set(Caller(AuthUser({"identity": row.user_id}), ()))
         if row.thread_id is not None:
             created = await create_run(
                 ctx, row.thread_id,

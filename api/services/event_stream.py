@@ -30,6 +30,8 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from activities.storage import RunRow, queries
+from api.auth.authorize import Filter
+from api.auth.filters import matches
 from api.context import AppContext
 from api.errors import BadRequest
 from api.services.streams import NEXT_RUN_POLL_SECS, _run_stream, sse
@@ -414,15 +416,22 @@ class RunEventCounts:
 RUN_EVENT_COUNTS = RunEventCounts()
 
 
-async def thread_tape(ctx: AppContext, thread_id: str, skip_through: int = 0) -> AsyncIterator[dict[str, Any]]:
+async def thread_tape(
+    ctx: AppContext, thread_id: str, skip_through: int = 0, allowed: Filter | None = None
+) -> AsyncIterator[dict[str, Any]]:
     """Every run of the thread, oldest first, as protocol events with one `seq` per thread (before
     any filter); stays open for the thread's later runs (as the official server's stream does).
-    Runs whose events all have `seq <= skip_through` are skipped unread when their count is known."""
+    Runs whose events all have `seq <= skip_through` are skipped unread when their count is known.
+    `allowed`: the project's `threads:read` filter for the caller; a thread it filters out has no
+    events for them (checked once the thread has a run, so a stream opened first may wait for it)."""
     seq = 0
     after = ""
     while True:
         async with ctx.db.session() as session:
             run = await queries.next_run(session, thread_id, after)
+            if run is not None and allowed is not None and not after:
+                if not matches(await queries.thread_metadata(session, thread_id), allowed):
+                    return
         if run is None:
             await asyncio.sleep(NEXT_RUN_POLL_SECS)
             continue
@@ -440,8 +449,10 @@ async def thread_tape(ctx: AppContext, thread_id: str, skip_through: int = 0) ->
         after = run.run_id
 
 
-async def thread_v2_events(ctx: AppContext, thread_id: str, wanted: EventFilter) -> AsyncIterator[bytes]:
+async def thread_v2_events(
+    ctx: AppContext, thread_id: str, wanted: EventFilter, allowed: Filter | None = None
+) -> AsyncIterator[bytes]:
     """The thread's events that `wanted` selects, as SSE (`id` is the event's `seq`)."""
-    async for event in thread_tape(ctx, thread_id, skip_through=wanted.since or 0):
+    async for event in thread_tape(ctx, thread_id, skip_through=wanted.since or 0, allowed=allowed):
         if wanted.matches(event):
             yield sse(event["method"], event, event["seq"])

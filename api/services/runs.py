@@ -34,12 +34,21 @@ from api.errors import (
     run_not_found,
     run_of_thread_not_found,
 )
+from activities.auth_user import PERMISSIONS_KEY, USER_ID_KEY, USER_KEY
+from api.auth.authorize import Filter, authorize, current_caller
+from api.auth.filters import matches
 from api.configurable_headers import request_headers
 from api.schemas.runs import RunCreateStateful, RunCreateStateless, RunsCancel
 from api.services.assistants import mirror_context, resolve_assistant
 from api.services.reconcile import failure_payload, reconciled_status
 from api.services.serialize import run_to_wire, select_fields
-from api.services.threads import record_state_if_known, require_thread
+from api.services.threads import (
+    authorized_thread,
+    check_thread_access,
+    record_state_if_known,
+    require_thread,
+    thread_filter,
+)
 from workflows.run import RunWorkflow
 from workflows.streaming import EVENT_STREAMING_V2_KEY, V2_ONLY_MODES, protocol_stream_modes
 from workflows.status import USER_ROLLBACK, is_terminal
@@ -98,14 +107,19 @@ def _static_interrupts(
     return list(requested)
 
 
-async def _ensure_thread_for_run(ctx: AppContext, thread_id: str, if_not_exists: str) -> None:
-    """The run's thread must exist; it is created on the fly with `if_not_exists="create"`. (Its row
-    is not loaded: a long chat's values would be read on every run for nothing.)"""
+async def _ensure_thread_for_run(
+    ctx: AppContext, thread_id: str, if_not_exists: str, new_metadata: dict[str, Any], allowed: Filter | None
+) -> None:
+    """The run's thread must exist (and pass the project's `threads:create_run` filter, `allowed`);
+    it is created on the fly with `if_not_exists="create"`, with the run's metadata as the official
+    server does. (Only its metadata is read: a long chat's values would be read on every run for nothing.)"""
     async with ctx.db.session() as session:
-        if await queries.thread_exists(session, thread_id):
-            return
-        if if_not_exists == "create":
-            session.add(new_thread_row(thread_id=thread_id, meta={}, config={}))
+        metadata = await queries.thread_metadata(session, thread_id)
+        if metadata is not None:
+            if matches(metadata, allowed):
+                return
+        elif if_not_exists == "create":
+            session.add(new_thread_row(thread_id=thread_id, meta=new_metadata, config={}))
             return
     raise NotFound(THREAD_OR_ASSISTANT_NOT_FOUND)
 
@@ -144,7 +158,6 @@ async def create_run(
     multitask = getattr(payload, "multitask_strategy", "enqueue")
     if payload.webhook:
         await check_webhook(ctx, payload.webhook)
-    await _ensure_thread_for_run(ctx, thread_id, payload.if_not_exists)
     run_id = uuid7()
     checkpoint_id = getattr(payload, "checkpoint_id", None) or (getattr(payload, "checkpoint", None) or {}).get(
         "checkpoint_id"
@@ -158,10 +171,12 @@ async def create_run(
         graph_id=assistant.graph_id,
         assistant_id=assistant.assistant_id,
         user_id=config["configurable"].get("user_id", ""),
-        # Who made the request, as the official server passes it to graphs (no custom auth yet: issue 16).
-        langgraph_auth_user=None,
-        langgraph_auth_user_id="",
-        langgraph_auth_permissions=[],
+    )
+    # Who made the request, as the official server passes it to graphs (api/auth/).
+    caller = current_caller.get()
+    config["configurable"].update(
+        caller.run_configurable() if caller is not None and ctx.auth is not None
+        else {USER_KEY: None, USER_ID_KEY: "", PERMISSIONS_KEY: []}
     )
     if checkpoint_id:
         config["configurable"]["checkpoint_id"] = checkpoint_id
@@ -174,6 +189,22 @@ async def create_run(
         **payload.metadata,
     }
     kwargs = _run_kwargs(payload, config, temporary, stream_modes)
+    metadata = dict(payload.metadata)
+    # The project's handler sees the run before anything is written, and may stamp its metadata.
+    allowed = await authorize(ctx, "threads", "create_run", {
+        "thread_id": None if temporary else thread_id, "assistant_id": assistant.assistant_id, "run_id": run_id,
+        "status": "pending", "metadata": metadata, "prevent_insert_if_inflight": multitask == "reject",
+        "multitask_strategy": multitask, "if_not_exists": payload.if_not_exists,
+        "after_seconds": payload.after_seconds, "kwargs": kwargs,
+    })
+    if (assistant.meta or {}).get("created_by") != "system":
+        readable = await authorize(ctx, "assistants", "read", {"assistant_id": assistant.assistant_id})
+        if not matches(assistant.meta, readable):
+            raise NotFound(THREAD_OR_ASSISTANT_NOT_FOUND)
+    config["metadata"].update(metadata)
+    await _ensure_thread_for_run(
+        ctx, thread_id, payload.if_not_exists, {**(payload.config.get("metadata") or {}), **metadata}, allowed
+    )
     run = RunInput(
         run_id=run_id,
         thread_id=thread_id,
@@ -247,6 +278,7 @@ async def require_run(ctx: AppContext, thread_id: str, run_id: str, missing: str
 
 
 async def get_run(ctx: AppContext, thread_id: str, run_id: str) -> dict[str, Any]:
+    await check_thread_access(ctx, thread_id, "read")
     async with ctx.db.session() as session:
         row = await queries.get_run(session, thread_id, run_id)
     if row is None:
@@ -261,13 +293,16 @@ async def get_run_by_id(ctx: AppContext, run_id: str) -> dict[str, Any]:
         row = await session.get(RunRow, run_id)
     if row is None:
         raise run_not_found()
+    await check_thread_access(ctx, row.thread_id, "read", missing=run_not_found)
     return run_to_wire(row, await reconciled_status(ctx, row))
 
 
 async def list_runs(
     ctx: AppContext, thread_id: str, limit: int, offset: int, status: str | None, select: list[str] | None
 ) -> list[dict[str, Any]]:
-    await require_thread(ctx, thread_id)
+    thread = await authorized_thread(ctx, thread_id)
+    if not matches(thread.meta, await thread_filter(ctx, thread_id, "search", {"thread_id": thread_id, "metadata": {}})):
+        return []
     async with ctx.db.session() as session:
         rows = await queries.list_runs(session, thread_id, limit=limit, offset=offset, status=status)
     return [select_fields(run_to_wire(r), select) for r in rows]
@@ -299,6 +334,7 @@ async def _current_values(ctx: AppContext, thread_id: str) -> Any:
 
 async def join_run(ctx: AppContext, thread_id: str, run_id: str) -> Any:
     """Wait for the run to end and return the thread's values (or the run's error)."""
+    await check_thread_access(ctx, thread_id, "read", missing=lambda: NotFound("Thread not found"))
     await require_run(ctx, thread_id, run_id)
     return await _await_outcome(ctx, thread_id, run_id)
 
@@ -327,6 +363,8 @@ async def create_batch(ctx: AppContext, payloads: list[RunCreateStateless]) -> l
 
 
 async def delete_run(ctx: AppContext, thread_id: str, run_id: str) -> None:
+    value = {"thread_id": thread_id, "run_id": run_id}
+    await check_thread_access(ctx, thread_id, "delete", value, missing=lambda: NotFound("Not Found"))
     row = await require_run(ctx, thread_id, run_id)
     if not is_terminal(await reconciled_status(ctx, row)):
         raise Conflict(f"Run {run_id} is still {row.status}; cancel it before deleting it")
@@ -334,11 +372,21 @@ async def delete_run(ctx: AppContext, thread_id: str, run_id: str) -> None:
         await queries.delete_run(session, run_id)
 
 
-async def cancel_run(ctx: AppContext, thread_id: str, run_id: str, *, wait: bool, action: str) -> Any:
+def _cancel_value(thread_id: str | None, action: str, run_ids: list[str] | None, status: str | None) -> dict[str, Any]:
+    return {"thread_id": thread_id, "action": action, "metadata": {"run_ids": run_ids, "status": status}}
+
+
+async def cancel_run(ctx: AppContext, thread_id: str, run_id: str, *, wait: bool, action: str, asked: bool = False) -> Any:
     """Cancel the run's workflow: a running node is cancelled through its heartbeat, a queued run never starts.
 
     `rollback` also deletes the run and the checkpoints it wrote, so the thread is as before it.
+    (`asked`: the project's handler was asked already, by `cancel_runs`.)
     """
+    if not asked:
+        await check_thread_access(
+            ctx, thread_id, "update", _cancel_value(thread_id, action, [run_id], None),
+            missing=lambda: NotFound(NO_RUNS_TO_CANCEL),
+        )
     row = await require_run(ctx, thread_id, run_id, missing=NO_RUNS_TO_CANCEL)
     if is_terminal(await reconciled_status(ctx, row)):
         raise NotFound(NO_MATCHING_RUNS_TO_CANCEL)
@@ -362,7 +410,9 @@ async def _roll_back(ctx: AppContext, row: RunRow) -> None:
 
 
 async def cancel_runs(ctx: AppContext, request: RunsCancel, action: str) -> None:
-    """Cancel runs by id on one thread, or every pending/running run (optionally of one thread)."""
+    """Cancel runs by id on one thread, or every pending/running run (optionally of one thread); the
+    runs of threads the project's handler filters out are not the caller's to cancel."""
+    allowed = await authorize(ctx, "threads", "update", _cancel_value(request.thread_id, action, request.run_ids, request.status))
     async with ctx.db.session() as session:
         if request.run_ids:
             assert request.thread_id is not None
@@ -374,9 +424,18 @@ async def cancel_runs(ctx: AppContext, request: RunsCancel, action: str) -> None
         else:
             statuses = ["pending", "running"] if request.status == "all" else [request.status or "pending"]
             targets = list(await queries.runs_with_status(session, statuses, request.thread_id))
+        if allowed is not None:
+            owned = {}
+            for thread_id in {row.thread_id for row in targets}:
+                owned[thread_id] = matches(await queries.thread_metadata(session, thread_id), allowed)
+            if request.run_ids and not all(owned.values()):
+                raise NotFound(NO_RUNS_TO_CANCEL)
+            targets = [row for row in targets if owned[row.thread_id]]
+            if not targets:
+                raise NotFound(NO_RUNS_TO_CANCEL)
     for row in targets:
         try:
-            await cancel_run(ctx, row.thread_id, row.run_id, wait=False, action=action)
+            await cancel_run(ctx, row.thread_id, row.run_id, wait=False, action=action, asked=True)
         except NotFound:
             if request.run_ids:
                 raise

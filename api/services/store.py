@@ -7,6 +7,7 @@ from typing import Any
 
 from langgraph.store.base import BaseStore, InvalidNamespaceError, Item
 
+from api.auth.authorize import authorize
 from api.context import AppContext
 from api.errors import BadRequest, InvalidRequest
 from api.schemas.store import StoreDelete, StoreListNamespaces, StorePut, StoreSearch
@@ -48,9 +49,23 @@ async def _guarded(call: Any) -> Any:
         raise InvalidRequest(f"Invalid store request: {exc}") from None
 
 
+async def _asked(ctx: AppContext, action: str, value: dict[str, Any]) -> dict[str, Any] | None:
+    """The project's `store:<action>` handler sees the request and may rewrite it (scope the
+    namespace to the user: `value["namespace"] = (ctx.user.identity, *value["namespace"])`); what it
+    leaves in `value` is what is done, its namespace checked again. Its filter, if any: searches
+    only (as on the official server)."""
+    found = await authorize(ctx, "store", action, value)
+    for key in ("namespace", "suffix"):
+        if value.get(key) is not None:
+            value[key] = checked_namespace(tuple(value[key]))
+    return found
+
+
 async def put_item(ctx: AppContext, request: StorePut) -> None:
-    namespace = checked_namespace(request.namespace)
-    await _guarded(_store(ctx).aput(namespace, request.key, request.value, index=request.index, ttl=request.ttl))
+    asked = {"namespace": checked_namespace(request.namespace), "key": request.key, "value": request.value,
+             "index": request.index, "ttl": request.ttl}
+    await _asked(ctx, "put", asked)
+    await _guarded(_store(ctx).aput(asked["namespace"], asked["key"], asked["value"], index=asked["index"], ttl=asked["ttl"]))
 
 
 async def get_item(ctx: AppContext, namespace: str | None, key: str | None, refresh_ttl: str | None) -> dict[str, Any] | None:
@@ -58,34 +73,46 @@ async def get_item(ctx: AppContext, namespace: str | None, key: str | None, refr
     if not key:
         raise BadRequest("Key is required")
     refresh = refresh_ttl.lower() == "true" if refresh_ttl is not None else None
-    item = await _guarded(_store(ctx).aget(labels, key, refresh_ttl=refresh))
+    asked = {"namespace": labels, "key": key, "refresh_ttl": refresh}
+    await _asked(ctx, "get", asked)
+    item = await _guarded(_store(ctx).aget(asked["namespace"], asked["key"], refresh_ttl=asked["refresh_ttl"]))
     return item_json(item) if item is not None else None
 
 
 async def delete_item(ctx: AppContext, request: StoreDelete) -> None:
-    await _guarded(_store(ctx).adelete(checked_namespace(request.namespace), request.key))
+    asked = {"namespace": checked_namespace(request.namespace), "key": request.key}
+    await _asked(ctx, "delete", asked)
+    await _guarded(_store(ctx).adelete(asked["namespace"], asked["key"]))
 
 
 async def search_items(ctx: AppContext, request: StoreSearch) -> dict[str, Any]:
+    asked = {"namespace": checked_namespace(request.namespace_prefix), "filter": request.filter, "limit": request.limit,
+             "offset": request.offset, "query": request.query, "refresh_ttl": request.refresh_ttl}
+    found = await _asked(ctx, "search", asked)
+    # The handler's filter narrows the client's (both must hold; on a shared key, the handler's).
+    wanted = {**(asked["filter"] or {}), **found} if found else asked["filter"]
     items = await _guarded(
         _store(ctx).asearch(
-            checked_namespace(request.namespace_prefix),
-            query=request.query,
-            filter=request.filter,
-            limit=request.limit,
-            offset=request.offset,
-            refresh_ttl=request.refresh_ttl,
+            asked["namespace"],
+            query=asked["query"],
+            filter=wanted,
+            limit=asked["limit"],
+            offset=asked["offset"],
+            refresh_ttl=asked["refresh_ttl"],
         )
     )
     return {"items": [item_json(item) for item in items]}
 
 
 async def list_namespaces(ctx: AppContext, request: StoreListNamespaces) -> dict[str, Any]:
-    prefix = checked_namespace(request.prefix) if request.prefix else None
-    suffix = checked_namespace(request.suffix) if request.suffix else None
+    asked = {"namespace": checked_namespace(request.prefix) if request.prefix else None,
+             "suffix": checked_namespace(request.suffix) if request.suffix else None,
+             "max_depth": request.max_depth, "limit": request.limit, "offset": request.offset}
+    await _asked(ctx, "list_namespaces", asked)
+    prefix, suffix = asked["namespace"], asked["suffix"]
     found = await _guarded(
         _store(ctx).alist_namespaces(
-            prefix=prefix, suffix=suffix, max_depth=request.max_depth, limit=request.limit, offset=request.offset
+            prefix=prefix, suffix=suffix, max_depth=asked["max_depth"], limit=asked["limit"], offset=asked["offset"]
         )
     )
     return {"namespaces": [list(namespace) for namespace in found]}

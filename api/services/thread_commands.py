@@ -11,12 +11,14 @@ import asyncio
 from typing import Any
 
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 
 from activities.storage import ThreadRow, queries
 from api.context import AppContext
 from api.errors import DomainError
 from api.schemas.runs import RunCreateStateful
 from api.services.runs import create_run
+from api.services.threads import check_thread_access
 from workflows.streaming import EVENT_STREAMING_V2_KEY
 
 # How long `input.respond` waits for a busy thread's interrupts to be recorded (the official ~5 s).
@@ -105,6 +107,10 @@ async def _input_respond(ctx: AppContext, thread_id: str, params: dict[str, Any]
     else:
         raise CommandError("invalid_argument", "input.respond requires an interrupt_id.")
     wanted = {str(r.get("interrupt_id")) for r in responses if isinstance(r, dict)}
+    # A thread the project's handler hides has no run to answer, to this caller.
+    await check_thread_access(
+        ctx, thread_id, "read", missing=lambda: CommandError("no_such_run", "No interrupted run is bound to this thread.")
+    )
     deadline = asyncio.get_running_loop().time() + INTERRUPT_WAIT_SECS
     while True:  # a run that just interrupted may not have recorded its interrupts yet
         thread, pending = await _thread_and_interrupts(ctx, thread_id)
@@ -145,6 +151,10 @@ async def execute(ctx: AppContext, thread_id: str, command: dict[str, Any]) -> d
     except CommandError as exc:
         return error_envelope(command_id, exc.code, exc.message)
     except DomainError as exc:
+        if exc.status_code == 403:  # the project's auth handler refused (as the official envelope words it)
+            return error_envelope(command_id, "unknown_error", f"403: {exc.detail}")
         code = {404: "no_such_run", 409: "invalid_argument", 422: "invalid_argument"}.get(exc.status_code, "invalid_argument")
         return error_envelope(command_id, code, exc.detail)
+    except HTTPException as exc:  # raised by the project's auth handler
+        return error_envelope(command_id, "unknown_error", f"{exc.status_code}: {exc.detail}")
     return success_envelope(command_id, result)

@@ -21,6 +21,7 @@ from typing import Any
 
 from fastapi import WebSocket
 
+from api.auth.authorize import Filter
 from api.context import AppContext
 from api.errors import BadRequest
 from api.services.agent_tree import AgentTrees
@@ -34,8 +35,9 @@ def _is_run_start(event: dict[str, Any]) -> bool:
 
 
 class SocketSession:
-    def __init__(self, ctx: AppContext, thread_id: str, websocket: WebSocket) -> None:
+    def __init__(self, ctx: AppContext, thread_id: str, websocket: WebSocket, allowed: Filter | None = None) -> None:
         self._ctx = ctx
+        self._allowed = allowed  # the project's `threads:read` filter for the caller (api/auth/)
         self._thread_id = thread_id
         self._socket = websocket
         self._subscriptions: dict[str, EventFilter] = {}
@@ -116,7 +118,7 @@ class SocketSession:
             self._pump = asyncio.create_task(self._forward(), name=f"v2-socket-{self._thread_id}")
 
     async def _forward(self) -> None:
-        async for event in thread_tape(self._ctx, self._thread_id):
+        async for event in thread_tape(self._ctx, self._thread_id, allowed=self._allowed):
             self._trees.see(event)
             async with self._sending:
                 if _is_run_start(event):

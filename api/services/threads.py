@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,6 +20,8 @@ from activities.storage.removal import delete_thread_data
 from activities.storage.tables import ThreadStateUpdateRow, new_thread_row, utcnow
 from activities.factories import READ_STATE, UPDATE_STATE
 from activities.wire import empty_state, interrupt_to_wire, jsonable, snapshot_to_wire
+from api.auth.authorize import Filter, Forbidden, authorize
+from api.auth.filters import matches
 from api.context import AppContext
 from api.errors import BadRequest, Conflict, InvalidRequest, NotFound, no_graph_on_thread, thread_not_found
 from api.schemas.threads import (
@@ -61,15 +64,18 @@ async def create_thread(ctx: AppContext, request: ThreadCreate) -> dict[str, Any
             "supersteps need the graph to apply them with: set metadata.graph_id (the SDK's graph_id) to one of "
             + ", ".join(sorted(ctx.graphs))
         )
+    # The project's handler may stamp the metadata (an owner): what it leaves there is stored.
+    asked = {"thread_id": thread_id, "metadata": dict(request.metadata), "if_exists": request.if_exists}
+    found = await authorize(ctx, "threads", "create", asked)
     async with ctx.db.session() as session:
         existing = await queries.get_thread(session, thread_id)
         if existing is not None:
-            if request.if_exists == "do_nothing":
+            if request.if_exists == "do_nothing" and matches(existing.meta, found):
                 return thread_to_wire(existing)
             raise Conflict(f"Thread with ID {thread_id} already exists")
         row = new_thread_row(
             thread_id=thread_id,
-            meta=dict(request.metadata),
+            meta=dict(asked["metadata"] or {}),
             config={},
             ttl=request.ttl.model_dump() if request.ttl else None,
         )
@@ -103,8 +109,41 @@ async def require_thread(ctx: AppContext, thread_id: str) -> ThreadRow:
     return row
 
 
-async def get_thread(ctx: AppContext, thread_id: str) -> dict[str, Any]:
+async def authorized_thread(
+    ctx: AppContext, thread_id: str, action: str = "read", value: dict[str, Any] | None = None
+) -> ThreadRow:
+    """The thread, if the caller may do `action` on it: one the project's handler filters out is
+    missing to the caller (the same 404), as on the official server."""
+    found = await authorize(ctx, "threads", action, value or {"thread_id": thread_id})
     row = await require_thread(ctx, thread_id)
+    if not matches(row.meta, found):
+        raise thread_not_found(thread_id)
+    return row
+
+
+async def check_thread_access(
+    ctx: AppContext, thread_id: str, action: str, value: dict[str, Any] | None = None,
+    missing: Callable[[], Exception] | None = None,
+) -> None:
+    """Refuse (`missing()`, else the thread's 404) when the project's handler filters the thread
+    out for `action`; nothing is read when it returns no filter (a missing thread is the caller's
+    own check then)."""
+    found = await thread_filter(ctx, thread_id, action, value)
+    if found is None:
+        return
+    async with ctx.db.session() as session:
+        metadata = await queries.thread_metadata(session, thread_id)
+    if metadata is None or not matches(metadata, found):
+        raise missing() if missing is not None else thread_not_found(thread_id)
+
+
+async def thread_filter(ctx: AppContext, thread_id: str, action: str, value: dict[str, Any] | None = None) -> Filter | None:
+    """The handler's filter for `action` on the thread, to apply where the caller reads it."""
+    return await authorize(ctx, "threads", action, value or {"thread_id": thread_id})
+
+
+async def get_thread(ctx: AppContext, thread_id: str) -> dict[str, Any]:
+    row = await authorized_thread(ctx, thread_id)
     if row.status == "busy" and await reconcile_thread_runs(ctx, thread_id):
         row = await require_thread(ctx, thread_id)  # a run had ended from outside (CLI, timeout)
     return thread_to_wire(row)
@@ -116,9 +155,15 @@ async def update_thread(ctx: AppContext, thread_id: str, patch: ThreadPatch) -> 
         row = await queries.get_thread(session, thread_id)
         if row is None:
             raise NotFound("Not Found")  # the official PATCH answer, bare
+    asked = {"thread_id": thread_id, "metadata": dict(patch.metadata or {})}
+    found = await authorize(ctx, "threads", "update", asked)
+    async with ctx.db.session() as session:
+        row = await queries.get_thread(session, thread_id)
+        if row is None or not matches(row.meta, found):
+            raise NotFound("Not Found")
         now = utcnow()
-        if patch.metadata is not None:
-            row.meta = {**(row.meta or {}), **patch.metadata}
+        if patch.metadata is not None or asked["metadata"]:
+            row.meta = {**(row.meta or {}), **asked["metadata"]}
         if patch.ttl is not None:
             row.ttl = patch.ttl.model_dump()
         row.updated_at = now
@@ -144,8 +189,17 @@ def _extract(thread: dict[str, Any], paths: dict[str, str]) -> dict[str, Any]:
     return extracted
 
 
+async def _search_filter(ctx: AppContext, request: ThreadSearchRequest | ThreadCountRequest) -> Filter | None:
+    paged = isinstance(request, ThreadSearchRequest)
+    return await authorize(ctx, "threads", "search", {
+        "metadata": request.metadata, "values": request.values, "status": request.status,
+        "limit": request.limit if paged else 0, "offset": request.offset if paged else 0,
+    })
+
+
 async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> tuple[list[dict[str, Any]], Page]:
     ids = [parse_uuid(i, "ids[]") for i in request.ids] if request.ids else None
+    found_filter = await _search_filter(ctx, request)
     async with ctx.db.session() as session:
         rows = await queries.search_threads(
             session,
@@ -157,6 +211,7 @@ async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> tuple
             offset=request.offset,
             sort_by=request.sort_by,
             sort_order=request.sort_order,
+            auth_filter=found_filter,
         )
     rows, page = page_of(rows, request.offset, request.limit)
     found = []
@@ -170,9 +225,10 @@ async def search_threads(ctx: AppContext, request: ThreadSearchRequest) -> tuple
 
 
 async def count_threads(ctx: AppContext, request: ThreadCountRequest) -> int:
+    found = await _search_filter(ctx, request)
     async with ctx.db.session() as session:
         return await queries.count_threads(
-            session, metadata=request.metadata, values=request.values, status=request.status
+            session, metadata=request.metadata, values=request.values, status=request.status, auth_filter=found
         )
 
 
@@ -194,9 +250,10 @@ async def _stop_active_runs(ctx: AppContext, thread_id: str, reason: str) -> Non
 
 
 async def delete_thread(ctx: AppContext, thread_id: str, *, missing_ok: bool = True) -> None:
-    """Remove a thread: stop its active runs, then delete its runs and its checkpoints."""
+    """Remove a thread: stop its active runs, then delete its runs and its checkpoints. (A request's
+    delete, `missing_ok=False`, asks the project's handler; the server's own sweeps do not.)"""
     if not missing_ok:
-        await require_thread(ctx, thread_id)
+        await authorized_thread(ctx, thread_id, "delete")
     from api.services.crons import delete_crons_of_thread  # crons build on threads, not the reverse
 
     await delete_crons_of_thread(ctx, thread_id)  # first: a tick must not start a run on it meanwhile
@@ -206,13 +263,16 @@ async def delete_thread(ctx: AppContext, thread_id: str, *, missing_ok: bool = T
 
 async def copy_thread(ctx: AppContext, thread_id: str) -> dict[str, Any]:
     """A new thread with the same metadata, values and checkpoint history (same checkpoint ids)."""
-    source = await require_thread(ctx, thread_id)
+    source = await authorized_thread(ctx, thread_id, "read")
     target_id = uuid7()
+    # Creating the copy is the caller's `threads:create` (the handler may stamp its metadata).
+    asked = {"thread_id": target_id, "metadata": dict(source.meta or {})}
+    await authorize(ctx, "threads", "create", asked)
     assert ctx.db.checkpointer is not None
     await copy_checkpoints(ctx.db.checkpointer, thread_id, target_id)
     row = new_thread_row(
         thread_id=target_id,
-        meta=dict(source.meta or {}),
+        meta=dict(asked["metadata"] or {}),
         config=dict(source.config or {}),
         status="idle" if source.status == "busy" else source.status,
         values=source.values,
@@ -240,8 +300,12 @@ def _copy_answer(row: ThreadRow) -> dict[str, Any]:
 async def prune_threads(ctx: AppContext, request: ThreadPruneRequest) -> dict[str, int]:
     """`delete` removes the threads; `keep_latest` keeps only each thread's newest checkpoint."""
     ids = [parse_uuid(i, "thread_ids[]") for i in request.thread_ids]
+    found = await authorize(ctx, "threads", "delete", {"thread_ids": ids})
     async with ctx.db.session() as session:
-        existing = [t for t in ids if await queries.get_thread(session, t) is not None]
+        rows = [await queries.get_thread(session, t) for t in ids]
+    if found is not None and any(row is None or not matches(row.meta, found) for row in rows):
+        raise NotFound("At least one thread not found or not authorized")
+    existing = [row.thread_id for row in rows if row is not None]
     if request.strategy == "delete":
         for thread_id in existing:
             await delete_thread(ctx, thread_id)
@@ -263,7 +327,7 @@ async def sweep_expired_threads(ctx: AppContext) -> int:
 
 
 async def thread_storage(ctx: AppContext, thread_id: str) -> dict[str, Any]:
-    await require_thread(ctx, thread_id)
+    await authorized_thread(ctx, thread_id)
     assert ctx.db.checkpointer is not None
     return await storage_of_thread(ctx.db.checkpointer, thread_id)
 
@@ -311,7 +375,7 @@ async def get_thread_state(
     checkpoint: CheckpointConfig | None = None,
     checkpoint_id: str | None = None,
 ) -> dict[str, Any]:
-    row = await require_thread(ctx, thread_id)
+    row = await authorized_thread(ctx, thread_id)
     at_checkpoint = checkpoint_id or (checkpoint.checkpoint_id if checkpoint else None)
     if row.status == "busy" and not at_checkpoint and not subgraphs:
         live = await _live_state(ctx, thread_id)
@@ -341,7 +405,7 @@ def _at_requested(
 
 
 async def get_thread_history(ctx: AppContext, thread_id: str, search: ThreadStateSearch) -> list[dict[str, Any]]:
-    row = await require_thread(ctx, thread_id)
+    row = await authorized_thread(ctx, thread_id)
     graph_id = _graph_of(ctx, row)
     if graph_id is None:
         return []
@@ -362,7 +426,10 @@ async def get_thread_history(ctx: AppContext, thread_id: str, search: ThreadStat
 
 async def update_thread_state(ctx: AppContext, thread_id: str, update: ThreadStateUpdate) -> dict[str, Any]:
     """Write a new checkpoint as if `as_node` had returned `values` (not while a run is active)."""
-    row = await require_thread(ctx, thread_id)
+    may_update = await thread_filter(ctx, thread_id, "update")
+    row = await authorized_thread(ctx, thread_id)
+    if not matches(row.meta, may_update):  # readable but not the caller's to change: a 403, as there
+        raise Forbidden("Forbidden")
     if row.status == "busy":
         raise Conflict(f"Thread {thread_id} is busy with a run; update its state once the run has ended")
     graph_id = _graph_of(ctx, row)
