@@ -188,7 +188,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     db = await Database(settings.database_url, store=project_store_settings(settings.langgraph_config)).open()
     use_process_store(db.store)
     try:
-        client = await connect(settings, db)
+        client = await connect(settings, db, serve_metrics=True)
         worker = build_worker(client, settings, db, plugin)
         async with worker:
             log.info("worker polling task queue %r on %s", settings.task_queue, settings.temporal_address)

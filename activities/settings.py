@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # when bound beyond loopback, where a key is otherwise made and required (api/api_keys.py).
     api_keys: str = ""
     api_auth: str = "auto"
+    # `host:port` where a worker serves the Temporal SDK's Prometheus metrics (node activity latency
+    # by `<graph>.<node>`, run workflows' end-to-end latency, task slots); empty: not served.
+    worker_metrics_address: str = ""
 
     @property
     def stream_batch_interval(self) -> timedelta:

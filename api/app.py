@@ -28,6 +28,7 @@ from api.custom_routes import project_http_app, with_custom_routes
 from api.errors import install_error_handlers
 from api.http_surface import THREAD_STREAM, disabled_parts, only
 from api.limits import BodySizeLimit
+from api.metrics import HttpMetrics
 from api.routes import assistants, crons, runs, store, streams, system, thread_protocol, threads
 from api.services.assistants import register_default_assistants
 from api.services.housekeeping import sweep_forever
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, auth: ProjectAuth | None = None
 
         app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HttpMetrics)
     app.add_middleware(RequestHeaders)
     install_error_handlers(app)
     app.include_router(system.router if meta else only(system.router, lambda path: path == "/ok"))

@@ -6,7 +6,10 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from api import metrics
 from api.deps import Ctx
 
 router = APIRouter(tags=["System"])
@@ -36,3 +39,12 @@ async def info(ctx: Ctx) -> dict[str, Any]:
         "flags": {"assistants": True, "crons": True, "langsmith": False},
         "host": {"kind": "temporal-agent-server", "task_queue": ctx.settings.task_queue},
     }
+
+
+@router.get("/metrics", response_model=None)
+async def server_metrics(ctx: Ctx, format: str = "prometheus") -> Response:
+    """Prometheus text (default) or `?format=json`: the queue, HTTP requests, runs by status, run
+    durations, open streams and the Temporal task queue (api/metrics.py)."""
+    if format == "json":
+        return JSONResponse(await metrics.snapshot(ctx))
+    return Response(await metrics.prometheus_text(ctx), media_type=CONTENT_TYPE_LATEST)

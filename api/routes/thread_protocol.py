@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.deps import Ctx, ThreadId
+from api.metrics import counted_stream
 from api.services import streams
 from api.services.event_stream import EventFilter, thread_v2_events
 from api.services.thread_commands import NOT_A_COMMAND, error_envelope, execute, is_command
@@ -76,7 +77,8 @@ async def thread_event_socket(websocket: WebSocket, thread_id: str) -> None:
     await websocket.accept()
     session = SocketSession(ctx, thread_id, websocket, allowed)
     try:
-        await session.serve()
+        with counted_stream():
+            await session.serve()
     except WebSocketDisconnect:
         pass
     finally:

@@ -23,6 +23,7 @@ from activities.storage import RunRow, queries
 from activities.storage.tables import ThreadStateUpdateRow
 from activities.wire import jsonable
 from api.context import AppContext
+from api.metrics import counted_stream
 from api.errors import InvalidRequest
 from api.services.reconcile import failure_payload
 from workflows.streaming import CUSTOM_TOPIC, STREAM_TOPICS, custom_event
@@ -166,6 +167,8 @@ async def with_heartbeats(events: AsyncIterator[bytes], every: float) -> AsyncIt
     """Pass `events` through, adding an SSE comment whenever nothing was sent for `every` seconds."""
     iterator = events.__aiter__()
     pending: asyncio.Future[bytes] = asyncio.ensure_future(iterator.__anext__())
+    streaming = counted_stream()  # every SSE stream passes here: `agent_server_active_streams`
+    streaming.__enter__()
     try:
         while True:
             done, _ = await asyncio.wait({pending}, timeout=every)
@@ -179,6 +182,7 @@ async def with_heartbeats(events: AsyncIterator[bytes], every: float) -> AsyncIt
             yield chunk
             pending = asyncio.ensure_future(iterator.__anext__())
     finally:
+        streaming.__exit__(None, None, None)
         if not pending.done():
             pending.cancel()
             try:

@@ -201,3 +201,26 @@ async def test_assistants_crons_and_the_store_follow_their_handlers(auth_stack: 
     await bob.store.put_item(["notes"], "k", {"text": "bob's"})
     found = await alice.store.search_items(["notes"])
     assert [(i["namespace"], i["value"]) for i in found["items"]] == [(["alice", "notes"], {"text": "alice's"})]
+
+
+async def test_a_crons_runs_act_as_the_user_who_made_it(auth_stack: Stack) -> None:
+    from temporalio.client import Client
+
+    from tests.helpers import assert_eventually
+
+    alice = _client(auth_stack, ALICE)
+    thread_id = (await alice.threads.create())["thread_id"]
+    cron = await alice.crons.create_for_thread(thread_id, "whoami", schedule="0 0 1 1 *", input={})
+    assert cron["user_id"] == "alice" and cron["metadata"] == {"owner": "alice"}
+    temporal = await Client.connect(auth_stack.env["TEMPORAL_ADDRESS"])
+    await temporal.get_schedule_handle(f"cron-{cron['cron_id']}").trigger()
+
+    async def fired() -> None:
+        runs = await alice.runs.list(thread_id)
+        assert len(runs) == 1 and runs[0]["status"] == "success"
+
+    await assert_eventually(fired)
+    # As on the official server: the creator's identity, without their permissions.
+    state = await alice.threads.get_state(thread_id)
+    assert (state["values"]["who"], state["values"]["permissions"]) == ("alice", [])
+    await alice.crons.delete(cron["cron_id"])
