@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # `host:port` where a worker serves the Temporal SDK's Prometheus metrics (node activity latency
     # by `<graph>.<node>`, run workflows' end-to-end latency, task slots); empty: not served.
     worker_metrics_address: str = ""
+    # The path the whole API is served under (`http.mount_prefix` in langgraph.json wins).
+    mount_prefix: str = ""
 
     @property
     def stream_batch_interval(self) -> timedelta:

@@ -26,7 +26,7 @@ from api.configurable_headers import RequestHeaders, project_header_policy
 from api.cors import cors_options
 from api.custom_routes import project_http_app, with_custom_routes
 from api.errors import install_error_handlers
-from api.http_surface import THREAD_STREAM, disabled_parts, only
+from api.http_surface import THREAD_STREAM, MountPrefix, disabled_parts, mount_prefix, only
 from api.limits import BodySizeLimit
 from api.metrics import HttpMetrics
 from api.routes import assistants, crons, runs, store, streams, system, thread_protocol, threads
@@ -52,6 +52,9 @@ def serve_app(settings: Settings | None = None, api_keys: tuple[str, ...] | None
         app = with_custom_routes(custom, app)
     if auth is not None and auth.custom_routes:  # `http.enable_custom_route_auth`
         app = AuthMiddleware(app, auth)
+    prefix = mount_prefix(settings.langgraph_config, settings.mount_prefix)
+    if prefix:
+        app = MountPrefix(app, prefix)
     if api_keys:
         app = ApiKeyMiddleware(app, keys=api_keys)
     # Outermost, so a browser's preflight is answered before anything else reads the request.

@@ -50,3 +50,48 @@ def only(router: APIRouter, keep: Any) -> APIRouter:
     kept = APIRouter()
     kept.routes.extend(route for route in router.routes if keep(getattr(route, "path", "")))
     return kept
+
+
+def mount_prefix(config_path: Path, environ_prefix: str = "") -> str:
+    """`http.mount_prefix` (or `MOUNT_PREFIX`): the path the whole API is served under ("" for none).
+    It must start with `/` and not end with one, as on the official server."""
+    try:
+        http: Any = read_config(config_path).get("http") or {}
+    except GraphLoadError:
+        http = {}
+    prefix = (http.get("mount_prefix") if isinstance(http, dict) else None) or environ_prefix or ""
+    if not prefix:
+        return ""
+    if not isinstance(prefix, str) or not prefix.startswith("/") or prefix.endswith("/") or "//" in prefix:
+        raise GraphLoadError(f"langgraph.json http.mount_prefix must look like /my-prefix (a leading /, no trailing /), got {prefix!r}")
+    return prefix
+
+
+class MountPrefix:
+    """Serves `app` under `prefix` (clients use `http://host/<prefix>` as the API's URL); `/ok` and
+    `/metrics` answer unprefixed too, for probes and scrapers, as the official server does."""
+
+    UNPREFIXED = frozenset({"/ok", "/metrics"})
+
+    def __init__(self, app: Any, prefix: str) -> None:
+        self.app, self.prefix = app, prefix
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if path == self.prefix or path.startswith(self.prefix + "/"):
+            # Starlette routes on the path below `root_path`, and links (`/docs`) keep the prefix.
+            await self.app({**scope, "root_path": scope.get("root_path", "") + self.prefix}, receive, send)
+            return
+        if path in self.UNPREFIXED:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = b'{"detail":"Not Found"}'
+        await send({"type": "http.response.start", "status": 404, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from langgraph_sdk import Auth
+from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
@@ -84,7 +85,7 @@ class AuthMiddleware:
         self._handler = handler if inspect.iscoroutinefunction(handler) else functools.partial(run_in_threadpool, handler)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] in OPEN_PATHS:
+        if scope["type"] not in ("http", "websocket") or get_route_path(scope) in OPEN_PATHS:  # below a mount prefix
             await self.app(scope, receive, send)
             return
         if "request" in self.project.parameters and scope["type"] == "websocket":
