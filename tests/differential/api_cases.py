@@ -745,3 +745,42 @@ async def case_configurable_headers(c: Caller) -> None:
     if seen != {"x-team-name": "blue"}:  # what the setting asks for, so an empty answer cannot pass
         raise CaseFailed(f"the run's configurable got {seen}")
     c.note("configurable", seen)
+
+
+# --------------------------------------------------------------------------------------------
+# MCP at /mcp (the transport and the tools; what a call answers is a deliberate difference: JSON)
+
+MCP_HEADERS = {"accept": "application/json, text/event-stream"}
+
+
+@case
+async def case_mcp_transport(c: Caller) -> None:
+    async def rpc(body: Any, headers: dict[str, str] | None = MCP_HEADERS, raw: str | None = None) -> Any:
+        return await c.req("POST", "/mcp", body, headers=headers, raw=raw)
+
+    for asked in ("2025-06-18", "1999-01-01"):  # (each server names its own version)
+        body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": asked, "capabilities": {}}}
+        answer = await c.req("POST", "/mcp", body, headers=MCP_HEADERS, record=False)
+        answer["result"]["serverInfo"].pop("version")
+        c.note(f"initialize {asked}", answer)
+    await rpc({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    await rpc({"jsonrpc": "2.0", "id": 2, "method": "ping"})
+    await rpc({"jsonrpc": "2.0", "id": 3, "method": "resources/list"})
+    await rpc({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "nope", "arguments": {}}})
+    await rpc({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {}})
+    await rpc({"jsonrpc": "2.0", "id": 6, "method": "tools/list", "params": {"cursor": "100"}})
+    await rpc([{"jsonrpc": "2.0", "id": 7, "method": "ping"}])
+    await rpc(None, raw="{not json")
+    await rpc({"jsonrpc": "2.0", "id": 8, "method": "ping"}, headers={"accept": "text/plain"})
+    await rpc({"id": 9, "method": "ping"})
+    await rpc({"jsonrpc": "2.0"})
+    await rpc({"jsonrpc": "2.0", "id": 10, "result": {}})
+    await c.req("GET", "/mcp", headers=MCP_HEADERS)
+    await c.req("DELETE", "/mcp")
+
+
+@case
+async def case_mcp_tools(c: Caller) -> None:
+    listed = await c.req("POST", "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=MCP_HEADERS, record=False)
+    # Each graph's system assistant, created at start (their order is the servers' start order).
+    c.note("tools", sorted(listed["result"]["tools"], key=lambda tool: tool["name"]))

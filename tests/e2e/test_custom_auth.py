@@ -224,3 +224,24 @@ async def test_a_crons_runs_act_as_the_user_who_made_it(auth_stack: Stack) -> No
     state = await alice.threads.get_state(thread_id)
     assert (state["values"]["who"], state["values"]["permissions"]) == ("alice", [])
     await alice.crons.delete(cron["cron_id"])
+
+
+async def test_mcp_tools_are_the_callers_assistants_and_run_as_the_caller(auth_stack: Stack) -> None:
+    alice = _client(auth_stack, ALICE)
+    await alice.assistants.create("whoami", name="alice private")
+    mcp_headers = {"accept": "application/json, text/event-stream"}
+
+    async def rpc(headers: dict[str, str], method: str, params: dict[str, Any]) -> Any:
+        async with httpx.AsyncClient(base_url=auth_stack.url, timeout=60, headers={**headers, **mcp_headers}) as http:
+            answer = await http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+            return answer.status_code, answer.json()
+
+    assert (await rpc({}, "tools/list", {}))[0] == 401
+    names = lambda listed: {t["name"] for t in listed[1]["result"]["tools"]}  # noqa: E731
+    assert "alice_private" in names(await rpc(ALICE, "tools/list", {}))
+    assert "alice_private" not in names(await rpc(BOB, "tools/list", {}))
+    assert (await rpc(BOB, "tools/call", {"name": "alice_private", "arguments": {}}))[1]["error"]["message"] == "Unknown tool: alice_private"
+    # (The graphs' own assistants are hidden by this project's owner filter, as on the official server.)
+    assert "whoami" not in names(await rpc(BOB, "tools/list", {}))
+    _, called = await rpc(ALICE, "tools/call", {"name": "alice_private", "arguments": {}})
+    assert called["result"]["structuredContent"]["who"] == "alice"
