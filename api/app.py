@@ -29,7 +29,7 @@ from api.errors import install_error_handlers
 from api.http_surface import THREAD_STREAM, MountPrefix, disabled_parts, mount_prefix, only
 from api.limits import BodySizeLimit
 from api.metrics import HttpMetrics
-from api.routes import assistants, crons, mcp, runs, store, streams, system, thread_protocol, threads
+from api.routes import a2a, assistants, crons, mcp, runs, store, streams, system, thread_protocol, threads
 from api.services.assistants import register_default_assistants
 from api.services.housekeeping import sweep_forever
 
@@ -132,4 +132,6 @@ def create_app(settings: Settings | None = None, auth: ProjectAuth | None = None
         app.include_router(store.router)
     if "disable_mcp" not in off:
         app.include_router(mcp.router)
+    if "disable_a2a" not in off:
+        app.include_router(a2a.router)
     return app

@@ -8,6 +8,7 @@ request schema rules out and the ids it cannot find.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.differential.api_harness import Case, CaseFailed, Caller
@@ -784,3 +785,52 @@ async def case_mcp_tools(c: Caller) -> None:
     listed = await c.req("POST", "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=MCP_HEADERS, record=False)
     # Each graph's system assistant, created at start (their order is the servers' start order).
     c.note("tools", sorted(listed["result"]["tools"], key=lambda tool: tool["name"]))
+
+
+# --------------------------------------------------------------------------------------------
+# A2A at /a2a/{assistant_id} (a MessagesState graph: tooler)
+
+A2A_JSON = {"accept": "application/json"}
+
+
+@case
+async def case_a2a_card_and_refusals(c: Caller) -> None:
+    assistant_id = await c.assistant_id("tooler")
+    card = await c.req("GET", "/.well-known/agent-card.json", params={"assistant_id": assistant_id}, headers=A2A_JSON, record=False)
+    card.pop("version")  # each server's own, as its address
+    c.note("card", json.loads(json.dumps(card).replace(str(c.client.base_url).rstrip("/"), "<base>")))
+    await c.req("GET", "/.well-known/agent-card.json", headers=A2A_JSON)
+    await c.req("GET", f"/a2a/{NIL}", headers=A2A_JSON)
+    path = f"/a2a/{assistant_id}"
+
+    async def rpc(body: Any, headers: dict[str, str] | None = A2A_JSON, raw: str | None = None) -> Any:
+        return await c.req("POST", path, body, headers=headers, raw=raw)
+
+    await rpc(None, raw="{not json")
+    await rpc([1])
+    await rpc({"id": 1, "method": "message/send"})
+    await rpc({"jsonrpc": "2.0", "method": "tasks/get", "params": {"id": "x"}})
+    await rpc({"jsonrpc": "2.0", "id": 2, "method": "foo/bar", "params": {}})
+    await rpc({"jsonrpc": "2.0", "id": 3, "method": "tasks/list", "params": {}})
+    await rpc({"jsonrpc": "2.0", "id": 4, "method": "message/send", "params": {}})
+    await rpc({"jsonrpc": "2.0", "id": 5, "method": "tasks/get", "params": {"id": "x"}}, headers={"accept": "text/plain"})
+    await rpc({"jsonrpc": "2.0", "id": 6, "method": "tasks/get", "params": {"id": "nope"}})
+    await rpc({"jsonrpc": "2.0", "id": 7, "method": "tasks/get", "params": {}})
+    await rpc({"jsonrpc": "2.0", "id": 8, "method": "tasks/cancel", "params": {"id": "nope"}})
+    message = {"role": "user", "parts": [{"kind": "text", "text": "a", "data": {}}], "messageId": "m-b"}
+    await rpc({"jsonrpc": "2.0", "id": 9, "method": "message/send", "params": {"message": message}})
+    message = {"role": "user", "parts": [{"kind": "text", "text": "hi"}], "messageId": "m-c", "contextId": "my-own-context"}
+    await rpc({"jsonrpc": "2.0", "id": 10, "method": "message/send", "params": {"message": message}})
+    await rpc({"jsonrpc": "2.0", "id": 11, "method": "message/send", "params": {"message": {"role": "user", "parts": []}}})
+    await c.req("POST", f"/a2a/{await c.assistant_id('echo')}", {"jsonrpc": "2.0", "id": 12, "method": "message/send", "params": {
+        "message": {"role": "user", "parts": [{"kind": "text", "text": "hi"}], "messageId": "m-d"}}}, headers=A2A_JSON)
+
+
+@case
+async def case_a2a_send_and_get(c: Caller) -> None:
+    path = f"/a2a/{await c.assistant_id('tooler')}"
+    message = {"role": "user", "parts": [{"kind": "text", "text": "what time is it in Oslo?"}], "messageId": "m-1"}
+    sent = await c.req("POST", path, {"jsonrpc": "2.0", "id": 1, "method": "message/send", "params": {"message": message}}, headers=A2A_JSON)
+    task_id = sent["result"]["id"]
+    await c.req("POST", path, {"jsonrpc": "2.0", "id": 2, "method": "tasks/get", "params": {"id": task_id}}, headers=A2A_JSON)
+    await c.req("POST", path, {"jsonrpc": "2.0", "id": 3, "method": "tasks/cancel", "params": {"id": task_id}}, headers=A2A_JSON)

@@ -245,3 +245,19 @@ async def test_mcp_tools_are_the_callers_assistants_and_run_as_the_caller(auth_s
     assert "whoami" not in names(await rpc(BOB, "tools/list", {}))
     _, called = await rpc(ALICE, "tools/call", {"name": "alice_private", "arguments": {}})
     assert called["result"]["structuredContent"]["who"] == "alice"
+
+
+async def test_a2a_honours_the_callers_access(auth_stack: Stack) -> None:
+    alice = _client(auth_stack, ALICE)
+    mine = await alice.assistants.create("whoami", name="alice a2a")
+    body = {"jsonrpc": "2.0", "id": 1, "method": "message/send", "params": {"message": {
+        "role": "user", "parts": [{"kind": "data", "data": {}}], "messageId": "m-1"}}}
+    async with httpx.AsyncClient(base_url=auth_stack.url, timeout=60, headers={"accept": "application/json"}) as http:
+        assert (await http.post(f"/a2a/{mine['assistant_id']}", json=body)).status_code == 401
+        assert (await http.get(f"/a2a/{mine['assistant_id']}", headers=BOB)).status_code == 400  # not bob's to see
+        refused = (await http.post(f"/a2a/{mine['assistant_id']}", json=body, headers=BOB)).json()
+        assert refused["error"] == {"code": -32602, "message": f"Assistant '{mine['assistant_id']}' not found"}
+        task = (await http.post(f"/a2a/{mine['assistant_id']}", json=body, headers=ALICE)).json()["result"]
+        assert task["status"]["state"] == "completed"
+        thread = await alice.threads.get(task["contextId"])  # the task's thread is alice's
+        assert thread["metadata"]["owner"] == "alice"

@@ -1,8 +1,8 @@
 """Schema-driven fuzzing of our own API (schemathesis over real HTTP against the real stack).
 
 Valid (positive) and invalid (negative) requests for every operation. Whatever the generated body,
-path or query, the server answers: a 2xx, or a 4xx with a `detail`
-string — never a 5xx. Bounded: a fixed number of examples per operation, derandomized, each request
+path or query, the server answers: a 2xx, or a 4xx with a `detail` string (on the MCP and A2A
+endpoints, whose protocols define their error bodies, an `error` saying what is wrong) — never a 5xx. Bounded: a fixed number of examples per operation, derandomized, each request
 with a timeout. Streaming and long-waiting operations are fuzzed too: their bad input must fail fast.
 """
 
@@ -19,6 +19,10 @@ from tests.conftest import Stack
 pytestmark = pytest.mark.timeout(400)
 
 EXAMPLES_PER_OPERATION = 10
+
+
+def _protocol_endpoint(path: str) -> bool:
+    return path == "/mcp" or path.startswith("/a2a/") or path.startswith("/.well-known/")
 
 
 def test_no_server_errors_and_every_error_has_a_detail(sqlite_stack: Stack) -> None:
@@ -47,7 +51,11 @@ def test_no_server_errors_and_every_error_has_a_detail(sqlite_stack: Stack) -> N
                 problem = f"{response.status_code} {response.text[:300]}"
             elif response.status_code >= 400:
                 try:
-                    detail = response.json().get("detail")
+                    body = response.json()
+                    detail = body.get("detail")
+                    if detail is None and _protocol_endpoint(case.formatted_path):
+                        error = body.get("error")
+                        detail = error.get("message") if isinstance(error, dict) else error
                 except ValueError:
                     detail = None
                 if not isinstance(detail, str) or not detail:
