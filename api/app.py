@@ -24,7 +24,7 @@ from api.auth.project import ProjectAuth, project_auth
 from api.context import AppContext
 from api.configurable_headers import RequestHeaders, project_header_policy
 from api.cors import cors_options
-from api.custom_routes import project_http_app, with_custom_routes
+from api.custom_routes import is_custom_route, project_http_app, with_custom_routes
 from api.errors import install_error_handlers
 from api.http_surface import THREAD_STREAM, MountPrefix, disabled_parts, mount_prefix, only
 from api.limits import BodySizeLimit
@@ -44,14 +44,18 @@ def serve_app(settings: Settings | None = None, api_keys: tuple[str, ...] | None
     if api_keys is None:
         api_keys = configured_keys(settings.api_keys)
     auth = project_auth(settings.langgraph_config)
-    app: Any = create_app(settings, auth=auth)
-    if auth is not None and not auth.custom_routes:
-        app = AuthMiddleware(app, auth)  # the project's own routes stay open, as the official server's
+    ours = create_app(settings, auth=auth)
+    app: Any = ours
     custom = project_http_app(settings.langgraph_config)
-    if custom is not None:
-        app = with_custom_routes(custom, app)
-    if auth is not None and auth.custom_routes:  # `http.enable_custom_route_auth`
+    # Where the project's auth goes (`http.middleware_order`, `http.enable_custom_route_auth`): by
+    # default after the project's middleware, on our routes only, as on the official server.
+    auth_first = custom is not None and auth is not None and (auth.middleware_order == "auth_first" or auth.custom_routes)
+    if auth is not None and not auth_first:
         app = AuthMiddleware(app, auth)
+    if custom is not None:
+        app = with_custom_routes(custom, ours, served=app)
+    if auth is not None and auth_first:
+        app = AuthMiddleware(app, auth, open_route=None if auth.custom_routes else is_custom_route(custom))
     prefix = mount_prefix(settings.langgraph_config, settings.mount_prefix)
     if prefix:
         app = MountPrefix(app, prefix)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import Match, Mount
 
 from activities.graphs import GraphLoadError, project_object, read_config
 
@@ -34,9 +34,10 @@ def project_http_app(config_path: Path) -> Starlette | None:
     return app
 
 
-def with_custom_routes(custom: Starlette, ours: Starlette) -> Starlette:
-    """`custom` serving its routes and then, for everything else, `ours`."""
-    custom.router.routes.append(Mount("/", app=ours))
+def with_custom_routes(custom: Starlette, ours: Starlette, served: Any = None) -> Starlette:
+    """`custom` serving its routes and then, for everything else, `ours` (through `served`, when
+    something wraps it: the auth check), whose lifespan runs around the project's."""
+    custom.router.routes.append(Mount("/", app=served if served is not None else ours))
     their_lifespan = custom.router.lifespan_context
 
     @asynccontextmanager
@@ -46,3 +47,13 @@ def with_custom_routes(custom: Starlette, ours: Starlette) -> Starlette:
 
     custom.router.lifespan_context = lifespan
     return custom
+
+
+def is_custom_route(custom: Starlette) -> Any:
+    """Whether a request is for one of the project's own routes (not the catch-all to ours)."""
+    own = [route for route in custom.router.routes if not (isinstance(route, Mount) and route.path == "")]
+
+    def matches(scope: dict[str, Any]) -> bool:
+        return any(route.matches(scope)[0] != Match.NONE for route in own)
+
+    return matches

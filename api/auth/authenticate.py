@@ -77,15 +77,22 @@ def _caller(response: Any) -> Caller:
 class AuthMiddleware:
     """Runs the project's `@auth.authenticate` for each request and keeps its caller for the request."""
 
-    def __init__(self, app: Callable[..., Awaitable[None]], project: ProjectAuth) -> None:
+    def __init__(
+        self, app: Callable[..., Awaitable[None]], project: ProjectAuth, open_route: Callable[[dict[str, Any]], bool] | None = None
+    ) -> None:
         self.app = app
         self.project = project
+        self._open_route = open_route  # requests it lets through unauthenticated (the project's own routes)
         handler = project.auth._authenticate_handler
         assert handler is not None
         self._handler = handler if inspect.iscoroutinefunction(handler) else functools.partial(run_in_threadpool, handler)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] not in ("http", "websocket") or get_route_path(scope) in OPEN_PATHS:  # below a mount prefix
+        if (
+            scope["type"] not in ("http", "websocket")
+            or get_route_path(scope) in OPEN_PATHS  # (below a mount prefix too)
+            or (self._open_route is not None and self._open_route(scope))
+        ):
             await self.app(scope, receive, send)
             return
         if "request" in self.project.parameters and scope["type"] == "websocket":

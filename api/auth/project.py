@@ -35,6 +35,8 @@ class ProjectAuth:
     openapi: dict[str, Any] | None = None
     # `http.enable_custom_route_auth`: the project's own routes (`http.app`) are authenticated too.
     custom_routes: bool = False
+    # `http.middleware_order`: "auth_first" authenticates before the project's middleware runs.
+    middleware_order: str = "middleware_first"
 
 
 def _parameters(fn: Any) -> frozenset[str]:
@@ -49,6 +51,14 @@ def _parameters(fn: Any) -> frozenset[str]:
             f"{', '.join(unsupported)}; it may name any of: {', '.join(AUTHENTICATE_PARAMETERS)}"
         )
     return frozenset(name for name in signature.parameters if name in AUTHENTICATE_PARAMETERS)
+
+
+def _middleware_order(value: Any) -> str:
+    if value is None:
+        return "middleware_first"
+    if value not in ("middleware_first", "auth_first"):
+        raise GraphLoadError(f"langgraph.json http.middleware_order must be \"middleware_first\" or \"auth_first\", got {value!r}")
+    return str(value)
 
 
 def project_auth(config_path: Path) -> ProjectAuth | None:
@@ -83,6 +93,7 @@ def project_auth(config_path: Path) -> ProjectAuth | None:
         parameters=_parameters(auth._authenticate_handler),
         openapi=openapi if isinstance(openapi, dict) else None,
         custom_routes=bool(http.get("enable_custom_route_auth")),
+        middleware_order=_middleware_order(http.get("middleware_order")),
     )
     _warn_uncovered(project)
     return project
