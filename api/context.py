@@ -18,7 +18,7 @@ from activities.storage.checkpoints import ThreadNamingSaver
 from activities.webhooks import WebhookPolicy
 from api.auth.authorize import current_caller
 from api.auth.project import ProjectAuth
-from api.configurable_headers import HeaderPolicy
+from api.configurable_headers import HeaderPolicy, request_headers
 
 
 @dataclass
@@ -54,9 +54,13 @@ class AppContext:
             yield reader
             return
         config = dict(config or {"configurable": {}})
+        # As on the official server, the factory's config has the request's `http.configurable_headers`
+        # and the caller (its `ServerRuntime.user`), as a run's does.
+        configurable = {**self.headers.copied(request_headers.get()), **(config.get("configurable") or {})}
         caller = current_caller.get()
-        if caller is not None and self.auth is not None:  # the factory's `ServerRuntime.user`
-            config["configurable"] = {**(config.get("configurable") or {}), **caller.run_configurable()}
+        if caller is not None and self.auth is not None:
+            configurable.update(caller.run_configurable())
+        config["configurable"] = configurable
         async with spec.factory.build(config, access_context) as built:
             shape = graph_shape(graph_id, built, spec.source)
             # As the official server: a factory's unnamed graph is named after its graph id.

@@ -143,3 +143,46 @@ def test_the_authenticate_handler_gets_what_it_names() -> None:
     assert given["authorization"] == "Bearer t" and given["path"] == "/threads" and given["method"] == "POST"
     assert given["headers"][b"x-k"] == b"v" and given["query_params"]["a"] == "1"
     assert _arguments({**scope, "headers": []}, frozenset({"authorization"}), None) == {"authorization": None}
+
+
+async def test_a_factory_read_in_the_api_gets_the_caller_and_the_configurable_headers() -> None:
+    import re
+    from typing import TypedDict
+
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.graph import StateGraph
+    from langgraph_sdk.runtime import ServerRuntime
+
+    from activities.factories import GraphFactory
+    from activities.graphs import GraphSpec, graph_shape
+    from api.configurable_headers import HeaderPolicy, request_headers
+    from api.context import AppContext
+
+    class S(TypedDict):
+        x: int
+
+    def build() -> Any:
+        return StateGraph(S).add_node("n", lambda s: s).set_entry_point("n").compile()
+
+    seen: dict[str, Any] = {}
+
+    def factory(config: dict[str, Any], runtime: ServerRuntime) -> Any:
+        seen.update(config=config["configurable"], user=runtime.user)
+        return build()
+
+    spec = GraphSpec("g", graph_shape("g", build(), "test"), factory=GraphFactory("g", factory))
+    ctx = AppContext(
+        settings=None, db=SimpleNamespace(checkpointer=InMemorySaver()), client=None, graphs={"g": spec},  # type: ignore[arg-type]
+        headers=HeaderPolicy(includes=(re.compile(r"x-team\Z"),)), auth=ProjectAuth(auth=Auth(), parameters=frozenset()),
+    )
+    caller = current_caller.set(Caller(AuthUser({"identity": "ann"}), ("r",)))
+    headers = request_headers.set(((b"x-team", b"blue"), (b"authorization", b"Bearer t")))
+    try:
+        async with ctx.graph("g", "threads.read", {"configurable": {"thread_id": "t"}}):
+            pass
+    finally:
+        request_headers.reset(headers)
+        current_caller.reset(caller)
+    assert seen["config"]["x-team"] == "blue" and "authorization" not in seen["config"]
+    assert seen["config"]["thread_id"] == "t" and seen["config"]["langgraph_auth_user_id"] == "ann"
+    assert seen["user"].identity == "ann"
