@@ -472,27 +472,34 @@ def _status(task_id: str, thread_id: str, state: str, parts: list[dict[str, Any]
             "final": final}
 
 
-async def get_task(ctx: AppContext, assistant_id: str, params: dict[str, Any], scope_header: str | None) -> dict[str, Any]:
+def _agent_text(text: str, task_id: str) -> dict[str, Any]:
+    return {"kind": "message", "role": "agent", "parts": [{"kind": "text", "text": text}], "messageId": str(uuid.uuid4()), "taskId": task_id}
+
+
+async def _asked_task(ctx: AppContext, assistant_id: str, params: dict[str, Any], *, name_context: bool) -> tuple[str, str, str, Any]:
+    """The task `params` names (`id`, optionally `contextId`): its thread, run, state and run row;
+    a -32001 when this assistant has no such task."""
     if not params.get("id"):
         raise RpcError(-32602, "Missing required parameter: id (task_id)")
     task_id, context_id = params["id"], params.get("contextId")
     split = _split_task(task_id, context_id)
     found = None if split is None else await _task_state(ctx, assistant_id, *split)
-    if found is None:
-        raise _not_found(task_id, context_id)
-    thread_id, run_id = split  # type: ignore[misc]
-    state, run = found
+    if split is None or found is None:
+        raise _not_found(task_id, context_id if name_context else None)
+    return split[0], split[1], found[0], found[1]
+
+
+async def get_task(ctx: AppContext, assistant_id: str, params: dict[str, Any], scope_header: str | None) -> dict[str, Any]:
+    thread_id, run_id, state, run = await _asked_task(ctx, assistant_id, params, name_context=True)
     length = params.get("historyLength")
     if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < 0):
         raise RpcError(-32602, "historyLength must be a non-negative integer")
     full_id = f"{thread_id}:{run_id}"
     status: dict[str, Any] = {"state": state, "timestamp": _aware(run.updated_at)}
     if state == "completed":
-        status["message"] = {"kind": "message", "role": "agent", "parts": [{"kind": "text", "text": "Task completed successfully"}],
-                             "messageId": str(uuid.uuid4()), "taskId": full_id}
+        status["message"] = _agent_text("Task completed successfully", full_id)
     elif state == "failed":
-        status["message"] = {"kind": "message", "role": "agent", "parts": [{"kind": "text", "text": f"Task failed with status: {run.status}"}],
-                             "messageId": str(uuid.uuid4()), "taskId": full_id}
+        status["message"] = _agent_text(f"Task failed with status: {run.status}", full_id)
     task: dict[str, Any] = {"kind": "task", "id": full_id, "contextId": thread_id, "status": status}
     async with ctx.db.session() as session:
         thread = await queries.get_thread(session, thread_id)
@@ -512,28 +519,18 @@ def _aware(moment: datetime) -> str:
 
 
 async def cancel_task(ctx: AppContext, assistant_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    if not params.get("id"):
-        raise RpcError(-32602, "Missing required parameter: id (task_id)")
-    task_id, context_id = params["id"], params.get("contextId")
-    split = _split_task(task_id, context_id)
-    found = None if split is None else await _task_state(ctx, assistant_id, *split)
-    if found is None:
-        raise RpcError(-32001, f"Task not found: {task_id}")
-    state, _run = found
+    thread_id, run_id, state, _run = await _asked_task(ctx, assistant_id, params, name_context=False)
     if state in TERMINAL:
         raise RpcError(-32002, "Task is not cancelable in its current state")
     if state not in ("submitted", "working"):
         raise RpcError(-32002, "Task has no active run to cancel")
-    thread_id, run_id = split  # type: ignore[misc]
     try:
         await cancel_run(ctx, thread_id, run_id, wait=True, action="interrupt")
     except DomainError as exc:
         raise RpcError(-32603, f"Failed to cancel task: {exc.detail}") from None
     full_id = f"{thread_id}:{run_id}"
     return {"kind": "task", "id": full_id, "contextId": thread_id, "status": {
-        "state": "canceled", "timestamp": _now(),
-        "message": {"kind": "message", "role": "agent", "parts": [{"kind": "text", "text": "Task was canceled"}],
-                    "messageId": str(uuid.uuid4()), "taskId": full_id}}}
+        "state": "canceled", "timestamp": _now(), "message": _agent_text("Task was canceled", full_id)}}
 
 
 def sse_message(payload: dict[str, Any]) -> bytes:

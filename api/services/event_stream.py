@@ -34,6 +34,7 @@ from api.auth.authorize import Filter
 from api.auth.filters import matches
 from api.context import AppContext
 from api.errors import BadRequest
+from api.services.run_arrivals import next_run_or_timeout
 from api.services.streams import NEXT_RUN_POLL_SECS, _run_stream, sse
 from workflows.status import USER_INTERRUPT
 from workflows.streaming import EVENT_STREAMING_V2_KEY, PROTOCOL_MESSAGES_MODE
@@ -433,7 +434,7 @@ async def thread_tape(
                 if not matches(await queries.thread_metadata(session, thread_id), allowed):
                     return
         if run is None:
-            await asyncio.sleep(NEXT_RUN_POLL_SECS)
+            await next_run_or_timeout(thread_id, NEXT_RUN_POLL_SECS)
             continue
         known = RUN_EVENT_COUNTS.get(run.run_id)
         if known is not None and seq + known <= skip_through:

@@ -41,6 +41,7 @@ from api.configurable_headers import request_headers
 from api.schemas.runs import RunCreateStateful, RunCreateStateless, RunsCancel
 from api.services.assistants import mirror_context, resolve_assistant
 from api.services.reconcile import failure_payload, reconciled_status
+from api.services.run_arrivals import run_admitted
 from api.services.serialize import run_to_wire, select_fields
 from api.services.threads import (
     authorized_thread,
@@ -236,6 +237,7 @@ async def create_run(
     )
     async with ctx.db.session() as session:
         await queries.insert_run_if_missing(session, row)
+    run_admitted(thread_id)  # this process's streams waiting for the thread's next run look now
     return run_to_wire(row)
 
 

@@ -24,6 +24,7 @@ from activities.storage.tables import ThreadStateUpdateRow
 from activities.wire import jsonable
 from api.context import AppContext
 from api.metrics import counted_stream
+from api.services.run_arrivals import next_run_or_timeout
 from api.errors import InvalidRequest
 from api.services.reconcile import failure_payload
 from workflows.streaming import CUSTOM_TOPIC, STREAM_TOPICS, custom_event
@@ -251,7 +252,7 @@ async def thread_events(
         else:
             item = await _next_thread_item(ctx, thread_id, after)
             if item is None:
-                await asyncio.sleep(NEXT_RUN_POLL_SECS)
+                await next_run_or_timeout(thread_id, NEXT_RUN_POLL_SECS)
                 continue
             if isinstance(item, ThreadStateUpdateRow):
                 if "state_update" in modes:

@@ -310,3 +310,19 @@ def diff(expected: Any, actual: Any) -> str:
     a = json.dumps(expected, indent=1, sort_keys=True, default=str).splitlines()
     b = json.dumps(actual, indent=1, sort_keys=True, default=str).splitlines()
     return "\n".join(difflib.unified_diff(a, b, "reference", "ours", lineterm="", n=3))
+
+
+async def record_on_both(
+    environment: object, venv: Path, work: Path, project: Path, cases: dict[str, Case]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every case on the reference server and on our stack, both serving `project`; each server's
+    cases run concurrently."""
+    from tests.conftest import start_stack
+    from tests.differential.reference import reference_server
+
+    with reference_server(project, venv=venv, log_dir=work) as reference_url:
+        stack = await asyncio.to_thread(start_stack, environment, work / "ours", langgraph_config=project / "langgraph.json")
+        try:
+            return await asyncio.gather(run_cases(reference_url, cases), run_cases(stack.url, cases))  # type: ignore[return-value]
+        finally:
+            await asyncio.to_thread(stack.stop)

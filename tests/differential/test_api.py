@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from tests.differential.api_cases import CASES
-from tests.differential.api_harness import API_PROJECT, deliberate_differences, diff, normalize, run_cases
-from tests.differential.reference import reference_server
+from tests.differential.api_harness import API_PROJECT, deliberate_differences, diff, normalize, record_on_both
 
 pytestmark = [pytest.mark.differential, pytest.mark.timeout(600)]
 
@@ -30,16 +29,7 @@ _recorded: dict[str, asyncio.Task[tuple[dict[str, Any], dict[str, Any]]]] = {}
 
 
 async def record_both(environment: object, venv: Path, work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every case on both servers, each server's cases run concurrently."""
-    from tests.conftest import start_stack
-
-    with reference_server(API_PROJECT, venv=venv, log_dir=work) as reference_url:
-        stack = await asyncio.to_thread(start_stack, environment, work / "ours", langgraph_config=API_PROJECT / "langgraph.json")
-        try:
-            reference, ours = await asyncio.gather(run_cases(reference_url, CASES), run_cases(stack.url, CASES))
-        finally:
-            await asyncio.to_thread(stack.stop)
-    return reference, ours
+    return await record_on_both(environment, venv, work, API_PROJECT, CASES)
 
 
 async def recorded(environment: object, venv: Path, factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:

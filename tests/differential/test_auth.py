@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.differential.api_harness import deliberate_differences, diff, normalize, run_cases
+from tests.differential.api_harness import deliberate_differences, diff, normalize, record_on_both
 from tests.differential.auth_cases import AUTH_CASES
-from tests.differential.reference import reference_server
 
 pytestmark = [pytest.mark.differential, pytest.mark.timeout(600)]
 
@@ -23,15 +22,7 @@ _recorded: dict[str, asyncio.Task[tuple[dict[str, Any], dict[str, Any]]]] = {}
 
 
 async def record_both(environment: object, venv: Path, work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    from tests.conftest import start_stack
-
-    with reference_server(AUTH_PROJECT, venv=venv, log_dir=work) as reference_url:
-        stack = await asyncio.to_thread(start_stack, environment, work / "ours", langgraph_config=AUTH_PROJECT / "langgraph.json")
-        try:
-            reference, ours = await asyncio.gather(run_cases(reference_url, AUTH_CASES), run_cases(stack.url, AUTH_CASES))
-        finally:
-            await asyncio.to_thread(stack.stop)
-    return reference, ours
+    return await record_on_both(environment, venv, work, AUTH_PROJECT, AUTH_CASES)
 
 
 async def recorded(environment: object, venv: Path, factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
