@@ -51,11 +51,11 @@ def serve_app(settings: Settings | None = None, api_keys: tuple[str, ...] | None
     # default after the project's middleware, on our routes only, as on the official server.
     auth_first = custom is not None and auth is not None and (auth.middleware_order == "auth_first" or auth.custom_routes)
     if auth is not None and not auth_first:
-        app = AuthMiddleware(app, auth)
+        app = _guarded(AuthMiddleware(app, auth), auth, settings)
     if custom is not None:
         app = with_custom_routes(custom, ours, served=app)
     if auth is not None and auth_first:
-        app = AuthMiddleware(app, auth, open_route=None if auth.custom_routes else is_custom_route(custom))
+        app = _guarded(AuthMiddleware(app, auth, open_route=None if auth.custom_routes else is_custom_route(custom)), auth, settings)
     prefix = mount_prefix(settings.langgraph_config, settings.mount_prefix)
     if prefix:
         app = MountPrefix(app, prefix)
@@ -63,6 +63,11 @@ def serve_app(settings: Settings | None = None, api_keys: tuple[str, ...] | None
         app = ApiKeyMiddleware(app, keys=api_keys)
     # Outermost, so a browser's preflight is answered before anything else reads the request.
     return CORSMiddleware(app, **cors_options(settings.cors_allow_origins, settings.langgraph_config))
+
+
+def _guarded(app: Any, auth: ProjectAuth, settings: Settings) -> Any:
+    """An authenticate handler that takes `body` reads it before our routes do: limited as theirs is."""
+    return BodySizeLimit(app, max_bytes=settings.max_body_bytes) if "body" in auth.parameters else app
 
 
 def create_app(settings: Settings | None = None, auth: ProjectAuth | None = None) -> FastAPI:

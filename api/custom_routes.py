@@ -54,6 +54,7 @@ def is_custom_route(custom: Starlette) -> Any:
     own = [route for route in custom.router.routes if not (isinstance(route, Mount) and route.path == "")]
 
     def matches(scope: dict[str, Any]) -> bool:
-        return any(route.matches(scope)[0] != Match.NONE for route in own)
+        # FULL only: a PARTIAL match (the path, another method) is ours to serve, and to authenticate.
+        return any(route.matches(scope)[0] == Match.FULL for route in own)
 
     return matches

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from activities.auth_user import AuthUser, user_data
-from api.auth.authorize import Caller, current_caller
+from api.auth.authorize import Caller, current_caller, unauthenticated_request
 from api.auth.project import ProjectAuth
 
 log = logging.getLogger("agent_server.api")
@@ -88,12 +88,18 @@ class AuthMiddleware:
         self._handler = handler if inspect.iscoroutinefunction(handler) else functools.partial(run_in_threadpool, handler)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
         if (
-            scope["type"] not in ("http", "websocket")
-            or get_route_path(scope) in OPEN_PATHS  # (below a mount prefix too)
+            get_route_path(scope) in OPEN_PATHS  # (below a mount prefix too)
             or (self._open_route is not None and self._open_route(scope))
         ):
-            await self.app(scope, receive, send)
+            token = unauthenticated_request.set(True)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                unauthenticated_request.reset(token)
             return
         if "request" in self.project.parameters and scope["type"] == "websocket":
             caller: Caller | AuthenticationFailed = AuthenticationFailed(

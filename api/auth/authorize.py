@@ -54,6 +54,9 @@ class Caller:
 
 
 current_caller: ContextVar[Caller | None] = ContextVar("agent_server_caller", default=None)
+# Set for a request the auth middleware let through without authenticating (an open or a project
+# route): should it reach a decision point all the same, it is refused, not taken for the server's own work.
+unauthenticated_request: ContextVar[bool] = ContextVar("agent_server_unauthenticated", default=False)
 
 
 def caller_of_run(configurable: dict[str, Any]) -> Caller | None:
@@ -77,6 +80,8 @@ async def authorize(ctx: AppContext, resource: str, action: str, value: dict[str
     the handler's refusal raised. Nothing is asked without project auth or a caller (the server's
     own work: sweeps, cascades)."""
     caller = current_caller.get()
+    if ctx.auth is not None and caller is None and unauthenticated_request.get():
+        raise HTTPException(401, "Not authenticated")
     if ctx.auth is None or caller is None:
         return None
     handler = _handler(ctx.auth.auth, resource, action)

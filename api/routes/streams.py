@@ -133,7 +133,7 @@ async def join_thread_stream(
             f"unknown thread stream modes {unknown}: use any of {', '.join(service.THREAD_STREAM_MODES)}"
         )
     await authorized_thread(ctx, str(thread_id))
-    service.parse_thread_event_id(last_event_id)  # a malformed id is a 422 before the stream opens
+    await service.check_thread_resume(ctx, str(thread_id), last_event_id)  # a 422 before the stream opens
     return StreamingResponse(
         service.with_heartbeats(service.thread_events(ctx, str(thread_id), last_event_id, modes), ctx.settings.stream_heartbeat_secs),
         media_type="text/event-stream",

@@ -27,6 +27,7 @@ from api.errors import DomainError
 from api.schemas.runs import RunCreateStateful
 from api.services.assistants import get_assistant, get_schemas
 from api.services.runs import _await_outcome, cancel_run, create_run
+from api.services.threads import check_thread_access
 from api.services.streams import _run_stream
 from workflows.types import uuid7
 
@@ -299,8 +300,15 @@ def _split_task(task_id: Any, context_id: Any) -> tuple[str, str] | None:
         return None
 
 
-async def _task_state(ctx: AppContext, assistant_id: str, thread_id: str, run_id: str) -> tuple[str, Any] | None:
-    """The task's state and run row, or None when there is no such task for this assistant."""
+async def _task_state(
+    ctx: AppContext, assistant_id: str, thread_id: str, run_id: str, action: str = "read"
+) -> tuple[str, Any] | None:
+    """The task's state and run row, or None when there is no such task for this assistant, or the
+    project's auth hides its thread from the caller for `action` (a task is missing to them then)."""
+    try:
+        await check_thread_access(ctx, thread_id, action)
+    except DomainError:
+        return None
     async with ctx.db.session() as session:
         run = await queries.get_run(session, thread_id, run_id)
         thread = await queries.get_thread(session, thread_id) if run is not None else None
@@ -476,14 +484,16 @@ def _agent_text(text: str, task_id: str) -> dict[str, Any]:
     return {"kind": "message", "role": "agent", "parts": [{"kind": "text", "text": text}], "messageId": str(uuid.uuid4()), "taskId": task_id}
 
 
-async def _asked_task(ctx: AppContext, assistant_id: str, params: dict[str, Any], *, name_context: bool) -> tuple[str, str, str, Any]:
+async def _asked_task(
+    ctx: AppContext, assistant_id: str, params: dict[str, Any], *, name_context: bool, action: str = "read"
+) -> tuple[str, str, str, Any]:
     """The task `params` names (`id`, optionally `contextId`): its thread, run, state and run row;
     a -32001 when this assistant has no such task."""
     if not params.get("id"):
         raise RpcError(-32602, "Missing required parameter: id (task_id)")
     task_id, context_id = params["id"], params.get("contextId")
     split = _split_task(task_id, context_id)
-    found = None if split is None else await _task_state(ctx, assistant_id, *split)
+    found = None if split is None else await _task_state(ctx, assistant_id, *split, action=action)
     if split is None or found is None:
         raise _not_found(task_id, context_id if name_context else None)
     return split[0], split[1], found[0], found[1]
@@ -519,7 +529,7 @@ def _aware(moment: datetime) -> str:
 
 
 async def cancel_task(ctx: AppContext, assistant_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    thread_id, run_id, state, _run = await _asked_task(ctx, assistant_id, params, name_context=False)
+    thread_id, run_id, state, _run = await _asked_task(ctx, assistant_id, params, name_context=False, action="update")
     if state in TERMINAL:
         raise RpcError(-32002, "Task is not cancelable in its current state")
     if state not in ("submitted", "working"):

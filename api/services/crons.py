@@ -245,8 +245,8 @@ async def patch_cron(ctx: AppContext, cron_id: str, patch: CronPatch) -> dict[st
         row.timezone = changes["timezone"]
     if "end_time" in changes:
         row.end_time = end_time
-    if "metadata" in changes:
-        row.meta = changes["metadata"]
+    if "metadata" in changes:  # merged, with what the project's handler stamped, as the official server does
+        row.meta = {**(row.meta or {}), **(asked.get("metadata") or {})}
     if "on_run_completed" in changes and row.thread_id is None:
         row.on_run_completed = changes["on_run_completed"]
     if changes.get("enabled") is not None:

@@ -222,6 +222,19 @@ def parse_thread_event_id(value: str | None) -> tuple[str, int | None] | None:
         ) from None
 
 
+async def check_thread_resume(ctx: AppContext, thread_id: str, last_event_id: str | None) -> None:
+    """A `Last-Event-ID` that resumes inside a run (`<run_id>:<offset>`) must name one of this
+    thread's runs (else the stream would send a run of another thread, one the caller may not
+    read): a 422 before the stream opens. (An id that only orders, `<id>:done`, reads this thread.)"""
+    resume = parse_thread_event_id(last_event_id)
+    if resume is None or resume[1] is None:
+        return
+    async with ctx.db.session() as session:
+        run = await queries.get_run(session, thread_id, resume[0])
+    if run is None:
+        raise InvalidRequest(f"Last-Event-ID {last_event_id!r} names no run of thread {thread_id}")
+
+
 async def thread_events(
     ctx: AppContext, thread_id: str, last_event_id: str | None, modes: Sequence[str] = ("run_modes",)
 ) -> AsyncIterator[bytes]:

@@ -646,6 +646,7 @@ async def case_cron_thread_life(c: Caller) -> None:
     await c.req("POST", "/runs/crons/count", {"thread_id": thread_id})
     await c.req("PATCH", f"/runs/crons/{cron['cron_id']}", {"schedule": "0 10 * * 2", "enabled": False, "metadata": {"m": 2}})
     await c.req("POST", "/runs/crons/search", {"thread_id": thread_id, "select": ["cron_id", "schedule", "enabled"]})
+    await c.req("PATCH", f"/runs/crons/{cron['cron_id']}", {"metadata": {"n": 3}})  # merged into the metadata
     await c.req("DELETE", f"/runs/crons/{cron['cron_id']}")
     await c.req("DELETE", f"/runs/crons/{cron['cron_id']}")
     await c.req("POST", "/runs/crons/count", {"thread_id": thread_id})

@@ -19,12 +19,20 @@ from tests.e2e.test_custom_routes import CUSTOM_APP
 pytestmark = pytest.mark.timeout(120)
 AUTH = Path(__file__).resolve().parents[1] / "differential" / "auth_project" / "auth.py"
 ALICE = {"Authorization": "Bearer alice-token"}
+# A project route on one of our paths with another method: a request for ours there is ours to
+# authenticate, whatever the order (it once went through unauthenticated with auth_first).
+OVERLAPPING = '''
+
+@app.get("/threads/search")
+async def search_page():
+    return {"page": "the project's"}
+'''
 
 
 @pytest.fixture(scope="module", params=["middleware_first", "auth_first", "custom_route_auth"])
 def project_stack(request: pytest.FixtureRequest, env: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Stack]]:
     work = tmp_path_factory.mktemp(request.param)
-    (work / "custom_app.py").write_text(CUSTOM_APP)
+    (work / "custom_app.py").write_text(CUSTOM_APP + OVERLAPPING)
     shutil.copy(AUTH, work / "auth.py")
     http: dict[str, Any] = {"app": "./custom_app.py:app"}
     if request.param == "auth_first":
@@ -52,6 +60,9 @@ async def test_where_the_auth_check_sits(project_stack: tuple[str, Stack]) -> No
         else:  # the project's own routes are open unless it asks otherwise
             assert custom.status_code == 200 and custom.json()["hello"] == "world"
         assert (await http.get("/custom/hello", headers=ALICE)).status_code == 200
+        assert (await http.get("/threads/search")).json() == {"page": "the project's"} or order == "custom_route_auth"
+        ours_there = await http.post("/threads/search", json={})
+        assert (ours_there.status_code, ours_there.json()) == (401, {"detail": "Missing bearer token"})
         created = await http.post("/threads", json={}, headers=ALICE)
         assert created.status_code == 200 and created.json()["metadata"] == {"owner": "alice"}
         assert created.headers["x-project"] == "custom"

@@ -140,6 +140,10 @@ async def test_runs_of_a_thread_are_its_owners_and_the_graph_sees_the_caller(aut
         assert stream.status_code == 404
     gate.write_text("open")
     await alice.runs.join(thread_id, waiting["run_id"])
+    # A thread stream resumed "inside" a run of another thread (alice's, on bob's own) is refused.
+    own = (await bob.threads.create())["thread_id"]
+    async with httpx.AsyncClient(base_url=auth_stack.url, timeout=30, headers={**BOB, "Last-Event-ID": f"{waiting['run_id']}:-1"}) as http:
+        assert (await http.get(f"/threads/{own}/stream")).status_code == 422
     with pytest.raises(PermissionDeniedError):
         await bob.runs.delete(thread_id, waiting["run_id"])
     await alice.runs.delete(thread_id, waiting["run_id"])
@@ -259,5 +263,10 @@ async def test_a2a_honours_the_callers_access(auth_stack: Stack) -> None:
         assert refused["error"] == {"code": -32602, "message": f"Assistant '{mine['assistant_id']}' not found"}
         task = (await http.post(f"/a2a/{mine['assistant_id']}", json=body, headers=ALICE)).json()["result"]
         assert task["status"]["state"] == "completed"
+        # Another user's task is missing to bob (its thread is not his to read).
+        for method in ("tasks/get", "tasks/cancel"):
+            got = await http.post(f"/a2a/{mine['assistant_id']}", headers=BOB, json={
+                "jsonrpc": "2.0", "id": 2, "method": method, "params": {"id": task["id"]}})
+            assert got.json()["error"] == {"code": -32001, "message": f"Task not found: {task['id']}"}
         thread = await alice.threads.get(task["contextId"])  # the task's thread is alice's
         assert thread["metadata"]["owner"] == "alice"
