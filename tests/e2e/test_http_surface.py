@@ -1,4 +1,4 @@
-"""`http.disable_*` (issue 16): each flag makes its routes 404, grouped as on the official server
+"""`http.disable_*` (issue 16): each flag makes its routes 404 (MCP and A2A too), grouped as on the official server
 (observed there with `langgraph dev`: the same paths answered 404 or stayed, as asserted here)."""
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def stacks(env: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     try:
         for name, http in (
             ("no_runs_no_meta", {"disable_runs": True, "disable_meta": True}),
-            ("no_threads_store_assistants", {"disable_threads": True, "disable_store": True, "disable_assistants": True}),
+            ("no_threads_store_assistants", {
+                "disable_threads": True, "disable_store": True, "disable_assistants": True, "disable_mcp": True, "disable_a2a": True,
+            }),
         ):
             started[name] = start_stack(env, work / name, langgraph_config=_project(work / name / "project", http))
         yield started
@@ -64,6 +66,9 @@ async def test_disable_runs_and_meta(stacks: dict[str, Stack]) -> None:
     assert await _status(stack, "POST", "/threads", {}) == 200
     assert await _status(stack, "POST", "/threads/search", {}) == 200
     assert await _status(stack, "PUT", "/store/items", {"namespace": ["a"], "key": "k", "value": {}}) == 204
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30, headers={"accept": "application/json"}) as http:
+        assert (await http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})).json()["result"] == {}
+        assert (await http.post(f"/a2a/{T}", json={"jsonrpc": "2.0", "id": 1, "method": "foo"})).json()["error"]["code"] == -32601
 
 
 async def test_disable_threads_store_and_assistants(stacks: dict[str, Stack]) -> None:
@@ -72,6 +77,8 @@ async def test_disable_threads_store_and_assistants(stacks: dict[str, Stack]) ->
         ("POST", "/assistants/search", {}), ("POST", "/threads", {}), ("POST", "/threads/search", {}),
         ("GET", f"/threads/{T}"), ("GET", f"/threads/{T}/state"), ("POST", f"/threads/{T}/history", {}),
         ("PUT", "/store/items", {"namespace": ["a"], "key": "k", "value": {}}), ("POST", "/store/namespaces", {}),
+        ("POST", "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"}), ("POST", f"/a2a/{T}", {"jsonrpc": "2.0", "id": 1, "method": "foo"}),
+        ("GET", f"/.well-known/agent-card.json?assistant_id={T}"),
     ]
     for method, path, *body in gone:
         assert await _status(stack, method, path, *body) == 404, (method, path)
