@@ -326,3 +326,33 @@ async def record_on_both(
             return await asyncio.gather(run_cases(reference_url, cases), run_cases(stack.url, cases))  # type: ignore[return-value]
         finally:
             await asyncio.to_thread(stack.stop)
+
+
+def check_case(name: str, reference: dict[str, Any], ours: dict[str, Any], deliberate: dict[str, str]) -> None:
+    """One case's verdict: equal to the reference's, or (listed as deliberate) still different."""
+    import pytest
+
+    expected, actual = normalize(reference[name]), normalize(ours[name])
+    assert expected["error"] is None, f"the case failed on the reference: {expected['error']}"
+    if name in deliberate:
+        assert actual != expected, f"{name} is listed as a deliberate difference but no longer differs"
+        return
+    if actual != expected:
+        pytest.fail(f"ours differs from the reference:\n{diff(expected, actual)}", pytrace=False)
+
+
+class Recording:
+    """A project's cases recorded once per test session on both servers, shared by its tests
+    (`cases` is read when recording, so a caller may narrow them first: api_observe.py)."""
+
+    def __init__(self, project: Path, cases: Callable[[], dict[str, Case]], label: str) -> None:
+        self.project, self.cases, self.label = project, cases, label
+        self._task: asyncio.Future[tuple[dict[str, Any], dict[str, Any]]] | None = None
+
+    async def record(self, environment: object, venv: Path, work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+        return await record_on_both(environment, venv, work, self.project, self.cases())
+
+    async def __call__(self, environment: object, venv: Path, factory: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self.record(environment, venv, factory.mktemp(self.label)))
+        return await asyncio.shield(self._task)

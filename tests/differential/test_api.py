@@ -8,14 +8,12 @@ true). By hand: ``.venv/bin/python -m tests.differential.api_observe [case-subst
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.differential.api_cases import CASES
-from tests.differential.api_harness import API_PROJECT, deliberate_differences, diff, normalize, record_on_both
+from tests.differential.api_harness import API_PROJECT, Recording, check_case, deliberate_differences
 
 pytestmark = [pytest.mark.differential, pytest.mark.timeout(600)]
 
@@ -25,17 +23,8 @@ DELIBERATE = deliberate_differences()
 KNOWN_OPEN: dict[str, str] = {
     "stream_mode[events]": "the second node's events carry a run id numbered one later than the reference's (an id the reference does not show appears before it); the rest matches",
 }
-_recorded: dict[str, asyncio.Task[tuple[dict[str, Any], dict[str, Any]]]] = {}
-
-
-async def record_both(environment: object, venv: Path, work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    return await record_on_both(environment, venv, work, API_PROJECT, CASES)
-
-
-async def recorded(environment: object, venv: Path, factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
-    if "all" not in _recorded:
-        _recorded["all"] = asyncio.ensure_future(record_both(environment, venv, factory.mktemp("api")))
-    return await asyncio.shield(_recorded["all"])
+recorded = Recording(API_PROJECT, lambda: CASES, "api")
+record_both = recorded.record  # (api_observe.py records by hand through it)
 
 
 def test_every_listed_difference_names_a_case() -> None:
@@ -54,10 +43,4 @@ def _cases() -> list[object]:
 @pytest.mark.parametrize("name", _cases())
 async def test_api_case(name: str, env: object, reference_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     reference, ours = await recorded(env, reference_venv, tmp_path_factory)
-    expected, actual = normalize(reference[name]), normalize(ours[name])
-    assert expected["error"] is None, f"the case failed on the reference: {expected['error']}"
-    if name in DELIBERATE:
-        assert actual != expected, f"{name} is listed as a deliberate difference but no longer differs"
-        return
-    if actual != expected:
-        pytest.fail(f"ours differs from the reference:\n{diff(expected, actual)}", pytrace=False)
+    check_case(name, reference, ours, DELIBERATE)

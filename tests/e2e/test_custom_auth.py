@@ -98,6 +98,17 @@ async def test_threads_are_their_owners_only(auth_stack: Stack) -> None:
         answer = await http.post(f"/threads/{thread_id}/runs", json={"assistant_id": "whoami", "input": {}})
         assert (answer.status_code, answer.json()) == (404, {"detail": "Thread or assistant not found."})
         assert (await http.get(f"/threads/{thread_id}/stream")).status_code == 404
+    async with httpx.AsyncClient(base_url=auth_stack.url, timeout=30, headers=BOB) as http:
+        pruned = await http.post("/threads/prune", json={"thread_ids": [thread_id]})
+        assert pruned.status_code == 403  # bob may not delete at all (the assertion of threads:delete)
+        respond = {"id": 2, "method": "input.respond", "params": {"interrupt_id": "0" * 32, "response": "x"}}
+        answer = (await http.post(f"/threads/{thread_id}/commands", json=respond)).json()
+        assert (answer["error"], answer["message"]) == ("no_such_run", "No interrupted run is bound to this thread.")
+    async with httpx.AsyncClient(base_url=auth_stack.url, timeout=30, headers=ALICE) as http:
+        bobs = (await bob.threads.create())["thread_id"]
+        pruned = await http.post("/threads/prune", json={"thread_ids": [thread_id, bobs]})
+        assert (pruned.status_code, pruned.json()) == (404, {"detail": "At least one thread not found or not authorized"})
+        await bob.threads.get(bobs)  # nothing was pruned
     # Deleting needs the `delete` permission (the handler's assertion is the 403's detail).
     with pytest.raises(PermissionDeniedError, match="bob may not delete threads"):
         await bob.threads.delete(thread_id)
