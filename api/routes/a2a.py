@@ -67,7 +67,8 @@ async def no_delete(assistant_id: str) -> Response:
 
 @router.post("/a2a/{assistant_id}")
 async def a2a_rpc(ctx: Ctx, request: Request, assistant_id: str) -> Response:
-    """One JSON-RPC request: `message/send`, `message/stream`, `tasks/get`, `tasks/cancel` (and the v1 names)."""
+    """One JSON-RPC request: `message/send`, `message/stream`, `tasks/get`, `tasks/cancel` (and the
+    v1 names, with `ListTasks`)."""
     try:
         message = json.loads(await request.body())
     except ValueError:
@@ -123,6 +124,8 @@ async def a2a_rpc(ctx: Ctx, request: Request, assistant_id: str) -> Response:
             result = await a2a.get_task(ctx, assistant_id, params, scope_header)
         elif name == "CancelTask":
             result = await a2a.cancel_task(ctx, assistant_id, params)
+        elif name == "ListTasks":
+            result = await a2a.list_tasks(ctx, assistant_id, params, scope_header)
         else:  # GetExtendedAgentCard
             result = await a2a.agent_card(ctx, assistant_id, str(request.base_url).rstrip("/"))
     except a2a.RpcError as exc:

@@ -2,7 +2,7 @@
 serves it: the agent card; `message/send` (a run on the thread named by `contextId`, a new one
 without it, waited for), `message/stream` (the same run's progress as server-sent events),
 `tasks/get`, `tasks/cancel`; and the v1 names (`SendMessage`, `SendStreamingMessage`, `GetTask`,
-`CancelTask`, `GetExtendedAgentCard`), which answer in the v1 form (`ROLE_*`, `TASK_STATE_*`, a
+`CancelTask`, `ListTasks`, `GetExtendedAgentCard`), which answer in the v1 form (`ROLE_*`, `TASK_STATE_*`, a
 send's task under `task`).
 
 A task is one run: its id is `<thread_id>:<run_id>`, its context the thread. A message's text parts
@@ -21,7 +21,11 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from activities.storage import queries
+from sqlmodel import select
+
+from activities.storage import RunRow, queries
+from api.auth.authorize import authorize
+from api.auth.filters import matches
 from api.context import AppContext
 from api.errors import DomainError
 from api.schemas.runs import RunCreateStateful
@@ -34,7 +38,7 @@ from workflows.types import uuid7
 HISTORY_SCOPE_HEADER = "LangGraph-A2A-History-Scope"
 MODES = ["application/json", "text/plain"]
 SPEC_METHODS = {"message/send": "SendMessage", "message/stream": "SendStreamingMessage", "tasks/get": "GetTask", "tasks/cancel": "CancelTask"}
-METHODS = {"SendMessage", "SendStreamingMessage", "GetTask", "CancelTask", "GetExtendedAgentCard"}
+METHODS = {"SendMessage", "SendStreamingMessage", "GetTask", "CancelTask", "ListTasks", "GetExtendedAgentCard"}
 TERMINAL = {"completed", "failed", "canceled", "rejected"}
 _STATE_OF_RUN = {"pending": "submitted", "running": "working", "success": "completed", "interrupted": "canceled", "error": "failed", "timeout": "failed"}
 
@@ -501,9 +505,7 @@ async def _asked_task(
 
 async def get_task(ctx: AppContext, assistant_id: str, params: dict[str, Any], scope_header: str | None) -> dict[str, Any]:
     thread_id, run_id, state, run = await _asked_task(ctx, assistant_id, params, name_context=True)
-    length = params.get("historyLength")
-    if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < 0):
-        raise RpcError(-32602, "historyLength must be a non-negative integer")
+    length = _history_length(params)
     full_id = f"{thread_id}:{run_id}"
     status: dict[str, Any] = {"state": state, "timestamp": _aware(run.updated_at)}
     if state == "completed":
@@ -541,6 +543,101 @@ async def cancel_task(ctx: AppContext, assistant_id: str, params: dict[str, Any]
     full_id = f"{thread_id}:{run_id}"
     return {"kind": "task", "id": full_id, "contextId": thread_id, "status": {
         "state": "canceled", "timestamp": _now(), "message": _agent_text("Task was canceled", full_id)}}
+
+
+def _history_length(params: dict[str, Any]) -> int | None:
+    length = params.get("historyLength")
+    if length is None:
+        return None
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        raise RpcError(-32602, "historyLength must be a non-negative integer")
+    if length > 10:
+        raise RpcError(-32602, "historyLength cannot exceed 10")
+    return length
+
+
+def _list_params(params: dict[str, Any]) -> tuple[int, int, datetime | None, str | None]:
+    size = params.get("pageSize", 50)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 100:
+        raise RpcError(-32602, "pageSize must be an integer between 1 and 100.")
+    try:
+        offset = int(params.get("pageToken") or 0)
+        if offset < 0:
+            raise ValueError(offset)
+    except (TypeError, ValueError):
+        raise RpcError(-32602, "Invalid pageToken.") from None
+    after = params.get("statusTimestampAfter")
+    moment = None
+    if after is not None:
+        try:
+            moment = datetime.fromisoformat(str(after).replace("Z", "+00:00"))
+        except ValueError:
+            raise RpcError(-32602, "statusTimestampAfter must be a valid ISO 8601 timestamp.") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    status = params.get("status")
+    if isinstance(status, str) and status.startswith("TASK_STATE_"):
+        status = status.removeprefix("TASK_STATE_").lower().replace("_", "-")
+    return size, offset, moment, status
+
+
+async def list_tasks(ctx: AppContext, assistant_id: str, params: dict[str, Any], scope_header: str | None) -> dict[str, Any]:
+    """`ListTasks` (v1): this assistant's tasks the caller may read, newest first, paged."""
+    size, offset, after, status = _list_params(params)
+    length = _history_length(params)
+    context_id = params.get("contextId")
+    if context_id is not None:
+        try:
+            context_id = str(uuid.UUID(str(context_id)))
+        except ValueError:
+            return {"tasks": [], "totalSize": 0, "pageSize": 0, "nextPageToken": ""}
+    readable = await authorize(ctx, "threads", "search", {})
+    runs_table = RunRow.__table__.c  # type: ignore[attr-defined]
+    query = select(RunRow).where(runs_table.assistant_id == assistant_id)
+    if context_id is not None:
+        query = query.where(runs_table.thread_id == context_id)
+    async with ctx.db.session() as session:
+        runs = list((await session.execute(query.order_by(runs_table.created_at.desc(), runs_table.run_id.desc()))).scalars())
+        threads = {t: await queries.get_thread(session, t) for t in {r.thread_id for r in runs}}
+    latest: dict[str, str] = {}
+    for run in runs:  # newest first: the first seen is each thread's latest
+        latest.setdefault(run.thread_id, run.run_id)
+    found = []
+    for run in runs:
+        thread = threads.get(run.thread_id)
+        if thread is None or not matches(thread.meta, readable):
+            continue
+        state = _STATE_OF_RUN.get(run.status, "working")
+        if state == "completed" and latest[run.thread_id] == run.run_id and thread.status == "interrupted":
+            state = "input-required"
+        if (status and state != status) or (after is not None and _aware_dt(run.updated_at) <= after):
+            continue
+        found.append((run, thread, state))
+    page = found[offset: offset + size]
+    tasks = []
+    histories: dict[str, list[dict[str, Any]]] = {}
+    for run, thread, state in page:
+        task_id = f"{run.thread_id}:{run.run_id}"
+        task: dict[str, Any] = {"kind": "task", "id": task_id, "contextId": run.thread_id,
+                                "status": {"state": state, "timestamp": _aware(run.updated_at)}, "artifacts": []}
+        if run.thread_id not in histories:
+            messages = (thread.values or {}).get("messages") or [] if isinstance(thread.values, dict) else []
+            histories[run.thread_id] = _history(messages, run.thread_id, await _task_ids(ctx, run.thread_id))
+        history = histories[run.thread_id]
+        last = max((i for i, m in enumerate(history) if m["taskId"] == task_id), default=-1)
+        if params.get("includeArtifacts"):  # the task's reply, as its send answered it
+            replies = [m for m in history if m["taskId"] == task_id and m["role"] == "agent" and any(p["kind"] == "text" for p in m["parts"])]
+            task["artifacts"] = [{"artifactId": str(uuid.uuid4()), "name": "Assistant Response",
+                                  "description": f"Response from assistant {assistant_id}", "parts": replies[-1]["parts"]}] if replies else []
+        if length != 0 and last >= 0:
+            task["history"] = _trimmed(history[: last + 1], task_id, params.get("historyScope") or scope_header or "context", length)
+        tasks.append(task)
+    more = offset + len(page) < len(found)
+    return {"tasks": tasks, "totalSize": len(found), "pageSize": len(page), "nextPageToken": str(offset + len(page)) if more else ""}
+
+
+def _aware_dt(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def sse_message(payload: dict[str, Any]) -> bytes:

@@ -823,6 +823,9 @@ async def case_a2a_card_and_refusals(c: Caller) -> None:
     message = {"role": "user", "parts": [{"kind": "text", "text": "hi"}], "messageId": "m-c", "contextId": "my-own-context"}
     await rpc({"jsonrpc": "2.0", "id": 10, "method": "message/send", "params": {"message": message}})
     await rpc({"jsonrpc": "2.0", "id": 11, "method": "message/send", "params": {"message": {"role": "user", "parts": []}}})
+    for i, params in enumerate(({"pageSize": 0}, {"pageToken": "abc"}, {"statusTimestampAfter": "bad"}, {"historyLength": 11},
+                                {"contextId": "nope"}, {"contextId": NIL})):
+        await rpc({"jsonrpc": "2.0", "id": 20 + i, "method": "ListTasks", "params": params})
     await c.req("POST", f"/a2a/{await c.assistant_id('echo')}", {"jsonrpc": "2.0", "id": 12, "method": "message/send", "params": {
         "message": {"role": "user", "parts": [{"kind": "text", "text": "hi"}], "messageId": "m-d"}}}, headers=A2A_JSON)
 

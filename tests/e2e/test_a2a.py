@@ -62,6 +62,19 @@ async def test_an_a2a_conversation_with_the_agent(sqlite_stack: Stack) -> None:
         v1 = (await rpc("SendMessage", {"message": {"role": "ROLE_USER", "parts": [{"text": "hi"}], "messageId": "m-v1"}}))["result"]
         assert v1["task"]["status"]["state"] == "TASK_STATE_COMPLETED"
 
+        # ListTasks (v1 only): the context's tasks newest first, paged, in the v1 form.
+        listed = (await rpc("ListTasks", {"contextId": context, "pageSize": 1}))["result"]
+        assert (listed["totalSize"], listed["pageSize"], listed["nextPageToken"]) == (2, 1, "1")
+        [newest] = listed["tasks"]
+        assert newest["id"] == second["id"] and newest["status"]["state"] == "TASK_STATE_COMPLETED" and newest["artifacts"] == []
+        assert [m["messageId"] for m in newest["history"] if m["role"] == "ROLE_USER"] == ["m-1", "m-2"]
+        rest = (await rpc("ListTasks", {"contextId": context, "pageToken": "1", "historyLength": 0, "includeArtifacts": True}))["result"]
+        assert [t["id"] for t in rest["tasks"]] == [first["id"]] and rest["nextPageToken"] == "" and "history" not in rest["tasks"][0]
+        assert rest["tasks"][0]["artifacts"][0]["parts"] == first["artifacts"][0]["parts"]
+        assert (await rpc("ListTasks", {"contextId": context, "status": "TASK_STATE_WORKING"}))["result"]["tasks"] == []
+        assert (await rpc("ListTasks", {"pageSize": 0}))["error"]["message"] == "pageSize must be an integer between 1 and 100."
+        assert (await rpc("tasks/list", {}))["error"]["code"] == -32601  # no spec alias, as on the official server
+
         # The stream: the submitted task, the reply growing, the artifact, the final status.
         events = []
         body = {"jsonrpc": "2.0", "id": "s", "method": "message/stream", "params": _send("what is the weather in sf?", "m-s")}

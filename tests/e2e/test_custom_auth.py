@@ -279,5 +279,8 @@ async def test_a2a_honours_the_callers_access(auth_stack: Stack) -> None:
             got = await http.post(f"/a2a/{mine['assistant_id']}", headers=BOB, json={
                 "jsonrpc": "2.0", "id": 2, "method": method, "params": {"id": task["id"]}})
             assert got.json()["error"] == {"code": -32001, "message": f"Task not found: {task['id']}"}
+        listed = {"jsonrpc": "2.0", "id": 3, "method": "ListTasks", "params": {}}
+        assert (await http.post(f"/a2a/{mine['assistant_id']}", headers=BOB, json=listed)).json()["result"]["tasks"] == []
+        assert [t["id"] for t in (await http.post(f"/a2a/{mine['assistant_id']}", headers=ALICE, json=listed)).json()["result"]["tasks"]] == [task["id"]]
         thread = await alice.threads.get(task["contextId"])  # the task's thread is alice's
         assert thread["metadata"]["owner"] == "alice"
