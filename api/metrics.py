@@ -33,6 +33,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from activities.storage import RunRow
 from api.context import AppContext
+from api.services.serialize import utc
 from workflows.status import TERMINAL_RUN_STATUSES
 
 log = logging.getLogger("agent_server.api")
@@ -126,11 +127,7 @@ async def _database_figures(ctx: AppContext) -> dict[str, Any]:
 
 
 def _epoch(moment: Any) -> float:
-    if moment.tzinfo is None:  # SQLite keeps naive UTC times
-        from datetime import timezone
-
-        moment = moment.replace(tzinfo=timezone.utc)
-    return float(moment.timestamp())
+    return utc(moment).timestamp()
 
 
 async def _temporal_figures(ctx: AppContext) -> dict[str, Any]:

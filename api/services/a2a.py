@@ -31,6 +31,7 @@ from api.errors import DomainError
 from api.schemas.runs import RunCreateStateful
 from api.services.assistants import get_assistant, get_schemas
 from api.services.runs import _await_outcome, cancel_run, create_run
+from api.services.serialize import iso, parse_iso, utc
 from api.services.threads import check_thread_access
 from api.services.streams import _run_stream
 from workflows.types import uuid7
@@ -278,12 +279,7 @@ def _configuration(params: dict[str, Any], scope_header: str | None) -> tuple[in
     configuration = params.get("configuration") or {}
     if not isinstance(configuration, dict):
         raise RpcError(-32602, "Invalid params: 'configuration' must be an object")
-    length = configuration.get("historyLength")
-    if length is not None:
-        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-            raise RpcError(-32602, "historyLength must be a non-negative integer")
-        if length > 10:
-            raise RpcError(-32602, "historyLength cannot exceed 10")
+    length = _history_length(configuration)
     scope = configuration.get("historyScope") or scope_header or "context"
     if scope not in ("context", "task"):
         raise RpcError(-32602, "historyScope must be 'context' or 'task'")
@@ -319,10 +315,24 @@ async def _task_state(
         latest = await queries.list_runs(session, thread_id, limit=1, offset=0, status=None) if run is not None else []
     if run is None or thread is None or run.assistant_id != assistant_id:
         return None
+    return _state_of(run, thread, latest_run=bool(latest) and latest[0].run_id == run_id), run
+
+
+def _state_of(run: Any, thread: Any, *, latest_run: bool) -> str:
+    """A task's state from its run's status; the thread's latest run, ended at an interrupt, waits for input."""
     state = _STATE_OF_RUN.get(run.status, "working")
-    if state == "completed" and latest and latest[0].run_id == run_id and thread.status == "interrupted":
-        state = "input-required"
-    return state, run
+    return "input-required" if state == "completed" and latest_run and thread.status == "interrupted" else state
+
+
+def _messages_of(values: Any) -> list[Any]:
+    """The messages of a thread's (or a run's) values."""
+    return (values.get("messages") or []) if isinstance(values, dict) else []
+
+
+def _history_until(history: list[dict[str, Any]], task_id: str) -> list[dict[str, Any]]:
+    """The thread's history up to the task's last message: the thread as the task left it."""
+    last = max((i for i, m in enumerate(history) if m["taskId"] == task_id), default=-1)
+    return history[: last + 1]
 
 
 def _not_found(task_id: Any, context_id: Any) -> RpcError:
@@ -408,7 +418,7 @@ async def send(ctx: AppContext, assistant_id: str, params: dict[str, Any], scope
     task_id = f"{thread_id}:{run['run_id']}"
     values = await _await_outcome(ctx, thread_id, run["run_id"])
     task: dict[str, Any] = {"kind": "task", "id": task_id, "contextId": thread_id}
-    history = _history((values or {}).get("messages") or [] if isinstance(values, dict) else [], thread_id, await _task_ids(ctx, thread_id))
+    history = _history(_messages_of(values), thread_id, await _task_ids(ctx, thread_id))
     if length != 0:
         task["history"] = _trimmed(history, task_id, scope, length)
     if isinstance(values, dict) and "__error__" in values:
@@ -507,7 +517,7 @@ async def get_task(ctx: AppContext, assistant_id: str, params: dict[str, Any], s
     thread_id, run_id, state, run = await _asked_task(ctx, assistant_id, params, name_context=True)
     length = _history_length(params)
     full_id = f"{thread_id}:{run_id}"
-    status: dict[str, Any] = {"state": state, "timestamp": _aware(run.updated_at)}
+    status: dict[str, Any] = {"state": state, "timestamp": iso(run.updated_at)}
     if state == "completed":
         status["message"] = _agent_text("Task completed successfully", full_id)
     elif state == "failed":
@@ -515,19 +525,11 @@ async def get_task(ctx: AppContext, assistant_id: str, params: dict[str, Any], s
     task: dict[str, Any] = {"kind": "task", "id": full_id, "contextId": thread_id, "status": status}
     async with ctx.db.session() as session:
         thread = await queries.get_thread(session, thread_id)
-    messages = ((thread.values or {}).get("messages") or []) if thread is not None and isinstance(thread.values, dict) else []
-    history = _history(messages, thread_id, await _task_ids(ctx, thread_id))
-    # Up to this task's last message: the thread as this task left it.
-    last = max((i for i, m in enumerate(history) if m["taskId"] == full_id), default=-1)
-    history = history[: last + 1]
+    history = _history_until(_history(_messages_of(thread.values if thread else None), thread_id, await _task_ids(ctx, thread_id)), full_id)
     scope = params.get("historyScope") or scope_header or "context"
     if length != 0 and history:
         task["history"] = _trimmed(history, full_id, scope, length)
     return task
-
-
-def _aware(moment: datetime) -> str:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
 
 
 async def cancel_task(ctx: AppContext, assistant_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -570,11 +572,9 @@ def _list_params(params: dict[str, Any]) -> tuple[int, int, datetime | None, str
     moment = None
     if after is not None:
         try:
-            moment = datetime.fromisoformat(str(after).replace("Z", "+00:00"))
+            moment = parse_iso(str(after))
         except ValueError:
             raise RpcError(-32602, "statusTimestampAfter must be a valid ISO 8601 timestamp.") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
     status = params.get("status")
     if isinstance(status, str) and status.startswith("TASK_STATE_"):
         status = status.removeprefix("TASK_STATE_").lower().replace("_", "-")
@@ -607,10 +607,8 @@ async def list_tasks(ctx: AppContext, assistant_id: str, params: dict[str, Any],
         thread = threads.get(run.thread_id)
         if thread is None or not matches(thread.meta, readable):
             continue
-        state = _STATE_OF_RUN.get(run.status, "working")
-        if state == "completed" and latest[run.thread_id] == run.run_id and thread.status == "interrupted":
-            state = "input-required"
-        if (status and state != status) or (after is not None and _aware_dt(run.updated_at) <= after):
+        state = _state_of(run, thread, latest_run=latest[run.thread_id] == run.run_id)
+        if (status and state != status) or (after is not None and utc(run.updated_at) <= after):
             continue
         found.append((run, thread, state))
     page = found[offset: offset + size]
@@ -619,25 +617,20 @@ async def list_tasks(ctx: AppContext, assistant_id: str, params: dict[str, Any],
     for run, thread, state in page:
         task_id = f"{run.thread_id}:{run.run_id}"
         task: dict[str, Any] = {"kind": "task", "id": task_id, "contextId": run.thread_id,
-                                "status": {"state": state, "timestamp": _aware(run.updated_at)}, "artifacts": []}
+                                "status": {"state": state, "timestamp": iso(run.updated_at)}, "artifacts": []}
         if run.thread_id not in histories:
-            messages = (thread.values or {}).get("messages") or [] if isinstance(thread.values, dict) else []
-            histories[run.thread_id] = _history(messages, run.thread_id, await _task_ids(ctx, run.thread_id))
+            histories[run.thread_id] = _history(_messages_of(thread.values), run.thread_id, await _task_ids(ctx, run.thread_id))
         history = histories[run.thread_id]
-        last = max((i for i, m in enumerate(history) if m["taskId"] == task_id), default=-1)
         if params.get("includeArtifacts"):  # the task's reply, as its send answered it
             replies = [m for m in history if m["taskId"] == task_id and m["role"] == "agent" and any(p["kind"] == "text" for p in m["parts"])]
             task["artifacts"] = [{"artifactId": str(uuid.uuid4()), "name": "Assistant Response",
                                   "description": f"Response from assistant {assistant_id}", "parts": replies[-1]["parts"]}] if replies else []
-        if length != 0 and last >= 0:
-            task["history"] = _trimmed(history[: last + 1], task_id, params.get("historyScope") or scope_header or "context", length)
+        own = _history_until(history, task_id)
+        if length != 0 and own:
+            task["history"] = _trimmed(own, task_id, params.get("historyScope") or scope_header or "context", length)
         tasks.append(task)
     more = offset + len(page) < len(found)
     return {"tasks": tasks, "totalSize": len(found), "pageSize": len(page), "nextPageToken": str(offset + len(page)) if more else ""}
-
-
-def _aware_dt(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def sse_message(payload: dict[str, Any]) -> bytes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,7 +44,7 @@ from api.schemas.crons import CronCount, CronCreate, CronPatch, CronSearch, Thre
 from api.schemas.runs import RunCreateStateful, RunCreateStateless
 from api.services.assistants import resolve_assistant
 from api.services.runs import check_webhook, create_run, create_stateless_run
-from api.services.serialize import iso, select_fields
+from api.services.serialize import iso, parse_iso, select_fields, utc
 from api.services.threads import parse_uuid
 from workflows.cron import CronFire, CronFireWorkflow, cron_schedule_id
 from workflows.types import uuid7
@@ -70,15 +70,9 @@ def _end_time(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso(value)
     except ValueError:
         raise InvalidRequest(f"Invalid end_time: {value!r} is not an ISO 8601 date and time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands stored times back naive; they are UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 def _schedule(ctx: AppContext, row: CronRow) -> Schedule:
@@ -90,7 +84,8 @@ def _schedule(ctx: AppContext, row: CronRow) -> Schedule:
             task_queue=ctx.settings.task_queue,
         ),
         spec=ScheduleSpec(
-            cron_expressions=[row.schedule], time_zone_name=row.timezone or "UTC", end_at=_aware(row.end_time)
+            cron_expressions=[row.schedule], time_zone_name=row.timezone or "UTC",
+            end_at=utc(row.end_time) if row.end_time is not None else None,
         ),
         # Overlapping firings are fine: the runs they create follow the cron's multitask strategy.
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.ALLOW_ALL, catchup_window=CATCHUP_WINDOW),

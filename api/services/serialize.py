@@ -8,13 +8,19 @@ from typing import Any
 from activities.storage import AssistantRow, AssistantVersionRow, RunRow, ThreadRow
 
 
+def utc(value: datetime) -> datetime:
+    """A stored time with its UTC offset (SQLite hands back naive UTC datetimes)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
 def iso(value: datetime | None) -> str | None:
-    """ISO 8601 with an explicit UTC offset (SQLite hands back naive UTC datetimes)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
+    """ISO 8601 with an explicit UTC offset."""
+    return None if value is None else utc(value).isoformat()
+
+
+def parse_iso(text: str) -> datetime:
+    """A client's ISO 8601 time (`Z` allowed; no offset: UTC). ValueError when it is none."""
+    return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
 def version_to_wire(row: AssistantVersionRow | AssistantRow) -> dict[str, Any]:
