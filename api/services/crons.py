@@ -333,11 +333,8 @@ async def _visible(ctx: AppContext, request: CronSearch | CronCount, rows: list[
     if of_threads is None:
         return rows
     async with ctx.db.session() as session:
-        thread_ok = {
-            t: matches(await queries.thread_metadata(session, t), of_threads)
-            for t in {r.thread_id for r in rows if r.thread_id is not None}
-        }
-    return [r for r in rows if r.thread_id is None or thread_ok[r.thread_id]]
+        known = await queries.threads_metadata(session, sorted({r.thread_id for r in rows if r.thread_id is not None}))
+    return [r for r in rows if r.thread_id is None or matches(known.get(r.thread_id), of_threads)]
 
 
 async def search_crons(ctx: AppContext, request: CronSearch) -> tuple[list[dict[str, Any]], int]:

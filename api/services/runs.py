@@ -427,9 +427,8 @@ async def cancel_runs(ctx: AppContext, request: RunsCancel, action: str) -> None
             statuses = ["pending", "running"] if request.status == "all" else [request.status or "pending"]
             targets = list(await queries.runs_with_status(session, statuses, request.thread_id))
         if allowed is not None:
-            owned = {}
-            for thread_id in {row.thread_id for row in targets}:
-                owned[thread_id] = matches(await queries.thread_metadata(session, thread_id), allowed)
+            known = await queries.threads_metadata(session, sorted({row.thread_id for row in targets}))
+            owned = {t: matches(known.get(t), allowed) for t in {row.thread_id for row in targets}}
             if request.run_ids and not all(owned.values()):
                 raise NotFound(NO_RUNS_TO_CANCEL)
             targets = [row for row in targets if owned[row.thread_id]]

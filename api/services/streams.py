@@ -168,22 +168,20 @@ async def with_heartbeats(events: AsyncIterator[bytes], every: float) -> AsyncIt
     """Pass `events` through, adding an SSE comment whenever nothing was sent for `every` seconds."""
     iterator = events.__aiter__()
     pending: asyncio.Future[bytes] = asyncio.ensure_future(iterator.__anext__())
-    streaming = counted_stream()  # every SSE stream passes here: `agent_server_active_streams`
-    streaming.__enter__()
     try:
-        while True:
-            done, _ = await asyncio.wait({pending}, timeout=every)
-            if not done:
-                yield b": heartbeat\n\n"
-                continue
-            try:
-                chunk = pending.result()
-            except StopAsyncIteration:
-                return
-            yield chunk
-            pending = asyncio.ensure_future(iterator.__anext__())
+        with counted_stream():  # every SSE stream passes here: `agent_server_active_streams`
+            while True:
+                done, _ = await asyncio.wait({pending}, timeout=every)
+                if not done:
+                    yield b": heartbeat\n\n"
+                    continue
+                try:
+                    chunk = pending.result()
+                except StopAsyncIteration:
+                    return
+                yield chunk
+                pending = asyncio.ensure_future(iterator.__anext__())
     finally:
-        streaming.__exit__(None, None, None)
         if not pending.done():
             pending.cancel()
             try:

@@ -114,7 +114,7 @@ async def authorized_thread(
 ) -> ThreadRow:
     """The thread, if the caller may do `action` on it: one the project's handler filters out is
     missing to the caller (the same 404), as on the official server."""
-    found = await authorize(ctx, "threads", action, value or {"thread_id": thread_id})
+    found = await thread_filter(ctx, thread_id, action, value)
     row = await require_thread(ctx, thread_id)
     if not matches(row.meta, found):
         raise thread_not_found(thread_id)
@@ -152,9 +152,8 @@ async def get_thread(ctx: AppContext, thread_id: str) -> dict[str, Any]:
 async def update_thread(ctx: AppContext, thread_id: str, patch: ThreadPatch) -> dict[str, Any]:
     """Merge metadata, set or replace the TTL."""
     async with ctx.db.session() as session:
-        row = await queries.get_thread(session, thread_id)
-        if row is None:
-            raise NotFound("Not Found")  # the official PATCH answer, bare
+        if not await queries.thread_exists(session, thread_id):
+            raise NotFound("Not Found")  # the official PATCH answer, bare (and the handler is not asked)
     asked = {"thread_id": thread_id, "metadata": dict(patch.metadata or {})}
     found = await authorize(ctx, "threads", "update", asked)
     async with ctx.db.session() as session:
@@ -302,10 +301,10 @@ async def prune_threads(ctx: AppContext, request: ThreadPruneRequest) -> dict[st
     ids = [parse_uuid(i, "thread_ids[]") for i in request.thread_ids]
     found = await authorize(ctx, "threads", "delete", {"thread_ids": ids})
     async with ctx.db.session() as session:
-        rows = [await queries.get_thread(session, t) for t in ids]
-    if found is not None and any(row is None or not matches(row.meta, found) for row in rows):
+        known = await queries.threads_metadata(session, ids)
+    if found is not None and any(t not in known or not matches(known[t], found) for t in ids):
         raise NotFound("At least one thread not found or not authorized")
-    existing = [row.thread_id for row in rows if row is not None]
+    existing = [t for t in ids if t in known]
     if request.strategy == "delete":
         for thread_id in existing:
             await delete_thread(ctx, thread_id)

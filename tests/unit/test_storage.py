@@ -107,3 +107,13 @@ async def test_assistant_versions_and_counts(db: Database) -> None:
         assert await queries.delete_assistant(s, "a1") is True
     async with db.session() as s:
         assert await queries.list_assistant_versions(s, "a1", metadata={}, limit=10, offset=0) == []
+
+
+async def test_thread_metadata_reads_only_the_threads_that_exist(db: Database) -> None:
+    async with db.session() as s:
+        s.add(ThreadRow(thread_id="m1", meta={"owner": "ann"}, config={}))
+        s.add(ThreadRow(thread_id="m2", meta={}, config={}))
+    async with db.session() as s:
+        assert await queries.threads_metadata(s, ["m1", "m2", "gone"]) == {"m1": {"owner": "ann"}, "m2": {}}
+        assert await queries.threads_metadata(s, []) == {}
+        assert (await queries.thread_metadata(s, "m1"), await queries.thread_metadata(s, "gone")) == ({"owner": "ann"}, None)
