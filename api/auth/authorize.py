@@ -23,6 +23,7 @@ from langgraph_sdk import Auth
 from starlette.exceptions import HTTPException
 
 from activities.auth_user import PERMISSIONS_KEY, USER_ID_KEY, USER_KEY, AuthUser
+from api.auth.filters import validate
 from api.errors import DomainError
 
 if TYPE_CHECKING:
@@ -104,7 +105,5 @@ async def authorize(ctx: AppContext, resource: str, action: str, value: dict[str
         raise HTTPException(
             500, f"Auth handler returned invalid result. Expected filter dict, None, or boolean. Got {type(result)} instead."
         )
-    from api.auth.filters import validate
-
     validate(result)
     return result or None

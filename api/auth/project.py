@@ -18,6 +18,7 @@ from typing import Any
 from langgraph_sdk import Auth
 
 from activities.graphs import GraphLoadError, project_object, read_config
+from api.auth.authorize import ACTIONS
 
 log = logging.getLogger("agent_server.api")
 
@@ -105,8 +106,6 @@ def _warn_uncovered(project: ProjectAuth) -> None:
     auth = project.auth
     if auth._global_handlers or not auth._handlers or ("*", "*") in auth._handlers:
         return
-    from api.auth.authorize import ACTIONS
-
     keys = auth._handlers
     missing = sorted(
         f"{resource}.{action}"
