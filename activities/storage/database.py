@@ -92,6 +92,25 @@ async def _store_connection(path: Path, needs_extensions: bool) -> Any:
     return await connection
 
 
+async def _use_wal(conn: Any) -> None:
+    """Put the SQLite file in WAL mode (it stays so), then wait for locks up to 30 s. The API and
+    the worker open the same files at start: switching the mode takes a lock that SQLite may refuse
+    at once rather than wait for ("database is locked", seen when both started together), so a
+    refusal is retried until the file is WAL, by either of them."""
+    for attempt in range(100):
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            break
+        except Exception as exc:  # sqlite3's or pysqlite3's OperationalError
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            cursor = await conn.execute("PRAGMA journal_mode")
+            if str((await cursor.fetchone())[0]).lower() == "wal":
+                break
+            await asyncio.sleep(0.05)
+    await conn.execute("PRAGMA busy_timeout=30000")
+
+
 class Database:
     """The SQL engine for our tables plus LangGraph's checkpointer and store on the same database."""
 
@@ -199,8 +218,7 @@ class Database:
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
         conn = await aiosqlite.connect(str(path), timeout=30)
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA busy_timeout=30000")
+        await _use_wal(conn)
         self._closers.append(conn.close)
         return AsyncSqliteSaver(conn)
 
@@ -236,8 +254,7 @@ class Database:
             from langgraph.store.sqlite.aio import AsyncSqliteStore
 
             conn = await _store_connection(store_path(_sqlite_path(self.uri)), needs_extensions=bool(settings.index))
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA busy_timeout=30000")
+            await _use_wal(conn)
             self._closers.append(conn.close)
             return AsyncSqliteStore(conn, **options)
         from langgraph.store.postgres.aio import AsyncPostgresStore
